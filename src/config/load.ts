@@ -1,0 +1,195 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { RunbyteError } from '../shared/errors.js';
+import { configSchema, type RawConfig, type RawServer } from './schema.js';
+import type { RunbyteConfig, ServerConfig } from './types.js';
+
+export interface FindOptions {
+  /** `--config`; wins over everything. */
+  configPath?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The places runbyte looks for a config when neither `--config` nor `RUNBYTE_CONFIG` names one. */
+export function configCandidates(cwd: string, env: NodeJS.ProcessEnv): string[] {
+  const home = env.HOME || homedir();
+  const xdg = env.XDG_CONFIG_HOME || join(home, '.config');
+  return [
+    join(cwd, 'runbyte.json'),
+    join(xdg, 'runbyte', 'config.json'),
+    join(home, '.runbyte', 'config.json'),
+    '/etc/runbyte/config.json',
+  ];
+}
+
+/** Finds the config file: `--config`, then `RUNBYTE_CONFIG`, then the lookup order in SPEC.md. */
+export function findConfig(options: FindOptions = {}): string {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const named = options.configPath ?? env.RUNBYTE_CONFIG;
+  if (named) {
+    const path = resolve(cwd, named);
+    if (!existsSync(path)) {
+      throw new RunbyteError('CONFIG_NOT_FOUND', `${path}: config file not found`);
+    }
+    return path;
+  }
+  const candidates = configCandidates(cwd, env);
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) {
+    throw new RunbyteError('CONFIG_NOT_FOUND', 'no runbyte.json found', {
+      suggestions: [`create ./runbyte.json, or pass --config FILE (looked in: ${candidates.join(', ')})`],
+    });
+  }
+  return found;
+}
+
+/** Finds, reads and validates the config. Every error names the file and the field at fault. */
+export function loadConfig(options: FindOptions = {}): RunbyteConfig {
+  const path = findConfig(options);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new RunbyteError('CONFIG_NOT_FOUND', `${path}: cannot read config file`, { cause: error });
+  }
+  return parseConfig(text, path, options.env ?? process.env);
+}
+
+/** Validates config text read from `path`. Pure apart from `env`. */
+export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv = process.env): RunbyteConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof SyntaxError ? error.message : String(error);
+    throw new RunbyteError('CONFIG_INVALID', `${path}: invalid JSON: ${detail}`, { cause: error });
+  }
+  const parsed = configSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new RunbyteError('CONFIG_INVALID', `${path}: ${describeIssue(parsed.error.issues[0]!)}`, {
+      cause: parsed.error,
+    });
+  }
+  const raw = parsed.data;
+  const dir = dirname(path);
+  const expand = (value: string, field: string) => expandVars(value, field, path, env);
+
+  const names = Object.keys(raw.mcpServers).sort();
+  checkServerNames(names, path);
+  const servers = names.map((name) => resolveServer(name, raw.mcpServers[name]!, dir, path, expand));
+
+  return {
+    path,
+    dir,
+    servers,
+    outDir: resolve(dir, expand(raw.outDir ?? 'generated', 'outDir')),
+    workspaceDir: resolve(dir, expand(raw.workspaceDir ?? '.runbyte/workspace', 'workspaceDir')),
+    server: {
+      port: raw.server?.port ?? 3000,
+      timeout: raw.server?.timeout ?? 30,
+      connectTimeout: raw.server?.connectTimeout ?? 30,
+    },
+    sandbox: {
+      memoryMb: raw.sandbox?.memoryMb ?? 256,
+      maxOutputChars: raw.sandbox?.maxOutputChars ?? 40_000,
+      workspaceQuotaMb: raw.sandbox?.workspaceQuotaMb ?? 100,
+    },
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') return `${field || '(top level)'}: unknown field(s) ${issue.keys.join(', ')}`;
+  if (!field) return issue.message;
+  return `${field}: ${issue.message}`;
+}
+
+/** A server name becomes a directory and an import path (SPEC.md, "Config"). */
+export const SAFE_SERVER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+function checkServerNames(names: string[], path: string): void {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    if (!SAFE_SERVER_NAME.test(name)) {
+      throw new RunbyteError(
+        'CONFIG_INVALID',
+        `${path}: mcpServers.${JSON.stringify(name)}: a server name must start with a letter and use only letters, digits, "-" and "_" (at most 64)`,
+      );
+    }
+    if (name.toLowerCase() === 'index') {
+      throw new RunbyteError('CONFIG_INVALID', `${path}: mcpServers.${name}: "index" is reserved for servers/index.ts`);
+    }
+    const folded = name.toLowerCase();
+    const other = seen.get(folded);
+    if (other) {
+      throw new RunbyteError(
+        'CONFIG_INVALID',
+        `${path}: mcpServers.${name}: differs from "${other}" only in case; their folders would collide`,
+      );
+    }
+    seen.set(folded, name);
+  }
+}
+
+function resolveServer(
+  name: string,
+  raw: RawServer,
+  dir: string,
+  path: string,
+  expand: (value: string, field: string) => string,
+): ServerConfig {
+  const field = `mcpServers.${name}`;
+  const type = raw.type === 'streamable-http' ? 'http' : raw.type;
+  const expandMap = (map: Record<string, string> | undefined, key: string) =>
+    Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, expand(v, `${field}.${key}.${k}`)]));
+
+  if (raw.command !== undefined && (type === undefined || type === 'stdio')) {
+    if (raw.url !== undefined) {
+      throw new RunbyteError('CONFIG_INVALID', `${path}: ${field}: has both "command" and "url"; pick one`);
+    }
+    const command = expand(raw.command, `${field}.command`);
+    return {
+      name,
+      transport: 'stdio',
+      // A command given as a relative path (./bin/server) is relative to the config file;
+      // a bare name (node, npx) is looked up on PATH.
+      command: isAbsolute(command) || !/[\\/]/.test(command) ? command : resolve(dir, command),
+      args: (raw.args ?? []).map((arg, i) => expand(arg, `${field}.args.${i}`)),
+      env: expandMap(raw.env, 'env'),
+      cwd: resolve(dir, expand(raw.cwd ?? '.', `${field}.cwd`)),
+    };
+  }
+  if (raw.url !== undefined && type !== 'stdio') {
+    const url = expand(raw.url, `${field}.url`);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new RunbyteError('CONFIG_INVALID', `${path}: ${field}.url: not a valid URL: ${url}`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new RunbyteError('CONFIG_INVALID', `${path}: ${field}.url: expected an http or https URL`);
+    }
+    return { name, transport: type === 'sse' ? 'sse' : 'http', url, headers: expandMap(raw.headers, 'headers') };
+  }
+  const needs = type === 'stdio' ? '"command"' : type ? '"url"' : '"command" (stdio) or "url" (HTTP)';
+  throw new RunbyteError('CONFIG_INVALID', `${path}: ${field}: expected ${needs}`);
+}
+
+const VAR = /\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Expands `${VAR}`, `${env:VAR}` (VS Code's spelling) and `${VAR:-default}`; an unset variable is an error. */
+export function expandVars(value: string, field: string, path: string, env: NodeJS.ProcessEnv): string {
+  return value.replace(VAR, (_match, name: string, fallback: string | undefined) => {
+    const found = env[name];
+    if (found !== undefined && found !== '') return found;
+    if (fallback !== undefined) return fallback;
+    throw new RunbyteError('CONFIG_ENV', `${path}: ${field}: environment variable ${name} is not set`, {
+      suggestions: [`export ${name}=... before running runbyte, or write \${${name}:-default}`],
+    });
+  });
+}

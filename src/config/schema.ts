@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+// The single source of truth for the shape of runbyte.json. Messages are written for the user:
+// each is printed after the dotted path of the field, e.g. `mcpServers.github.args: expected an
+// array of strings`.
+
+const stringMap = z.record(z.string(), z.string({ error: 'expected a string' }), {
+  error: 'expected an object of strings',
+});
+
+const positive = (what: string) => z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+
+export const serverSchema = z
+  .object({
+    type: z
+      .enum(['stdio', 'http', 'streamable-http', 'sse'], {
+        error: 'expected "stdio", "http", "streamable-http" or "sse"',
+      })
+      .optional(),
+    command: z.string({ error: 'expected a string' }).min(1, { error: 'must not be empty' }).optional(),
+    args: z.array(z.string(), { error: 'expected an array of strings' }).optional(),
+    env: stringMap.optional(),
+    cwd: z.string({ error: 'expected a string' }).optional(),
+    url: z.string({ error: 'expected a string' }).optional(),
+    headers: stringMap.optional(),
+  })
+  .loose();
+
+export const configSchema = z
+  .object({
+    mcpServers: z.record(z.string(), serverSchema, { error: 'expected an object of servers' }),
+    server: z
+      .object({
+        port: z.number({ error: 'expected a port number' }).int().min(0).max(65535).optional(),
+        timeout: positive('a number of seconds').optional(),
+        connectTimeout: positive('a number of seconds').optional(),
+      })
+      .loose()
+      .optional(),
+    sandbox: z
+      .object({
+        memoryMb: z.number({ error: 'expected a number of MB' }).int().min(16).max(4096).optional(),
+        maxOutputChars: z.number({ error: 'expected a number of characters' }).int().min(100).optional(),
+        workspaceQuotaMb: positive('a number of MB').optional(),
+      })
+      .loose()
+      .optional(),
+    outDir: z.string({ error: 'expected a string' }).optional(),
+    workspaceDir: z.string({ error: 'expected a string' }).optional(),
+  })
+  .loose();
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type RawServer = z.infer<typeof serverSchema>;

@@ -1,0 +1,43 @@
+/** A downstream server, validated and with every `${VAR}` expanded and every path absolute. */
+export type ServerConfig = StdioServerConfig | RemoteServerConfig;
+
+export interface StdioServerConfig {
+  name: string;
+  transport: 'stdio';
+  command: string;
+  args: string[];
+  /** Only the configured variables; hub/ adds the SDK's safelisted defaults. */
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface RemoteServerConfig {
+  name: string;
+  /** `http` is streamable HTTP with a fallback to SSE; `sse` forces the older SSE transport. */
+  transport: 'http' | 'sse';
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface RunbyteConfig {
+  /** Absolute path of the runbyte.json that was read. */
+  path: string;
+  /** Its folder: relative paths in the file are relative to it. */
+  dir: string;
+  /** Sorted by name. */
+  servers: ServerConfig[];
+  outDir: string;
+  workspaceDir: string;
+  server: {
+    port: number;
+    /** Wall-clock limit of one execution, seconds. */
+    timeout: number;
+    /** How long a downstream server may take to start and answer `initialize`, seconds. */
+    connectTimeout: number;
+  };
+  sandbox: {
+    memoryMb: number;
+    maxOutputChars: number;
+    workspaceQuotaMb: number;
+  };
+}

@@ -1,0 +1,120 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findConfig, loadConfig, parseConfig } from '../../src/config/index.js';
+import { RunbyteError } from '../../src/shared/errors.js';
+
+const PATH = '/project/runbyte.json';
+
+function failure(text: string, env: NodeJS.ProcessEnv = {}): RunbyteError {
+  try {
+    parseConfig(text, PATH, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(RunbyteError);
+    return error as RunbyteError;
+  }
+  throw new Error('expected parseConfig to throw');
+}
+
+describe('parseConfig', () => {
+  it('resolves stdio, http and sse servers with defaults, sorted by name', () => {
+    const config = parseConfig(
+      JSON.stringify({
+        mcpServers: {
+          zeta: { command: 'node', args: ['server.js'], env: { A: '1' } },
+          alpha: { url: 'http://127.0.0.1:1/mcp', headers: { Authorization: 'Bearer ${TOKEN}' } },
+          legacy: { type: 'sse', url: 'http://127.0.0.1:2/sse' },
+          local: { command: './bin/server', cwd: 'sub' },
+        },
+      }),
+      PATH,
+      { TOKEN: 'secret' },
+    );
+    expect(config.servers.map((s) => s.name)).toEqual(['alpha', 'legacy', 'local', 'zeta']);
+    expect(config.servers[0]).toEqual({
+      name: 'alpha',
+      transport: 'http',
+      url: 'http://127.0.0.1:1/mcp',
+      headers: { Authorization: 'Bearer secret' },
+    });
+    expect(config.servers[1]).toMatchObject({ transport: 'sse' });
+    expect(config.servers[2]).toMatchObject({ command: '/project/bin/server', cwd: '/project/sub' });
+    expect(config.servers[3]).toEqual({
+      name: 'zeta',
+      transport: 'stdio',
+      command: 'node',
+      args: ['server.js'],
+      env: { A: '1' },
+      cwd: '/project',
+    });
+    expect(config.outDir).toBe('/project/generated');
+    expect(config.workspaceDir).toBe('/project/.runbyte/workspace');
+    expect(config.server).toEqual({ port: 3000, timeout: 30, connectTimeout: 30 });
+    expect(config.sandbox).toEqual({ memoryMb: 256, maxOutputChars: 40_000, workspaceQuotaMb: 100 });
+  });
+
+  it('supports ${VAR:-default} and ${env:VAR}', () => {
+    const config = parseConfig(
+      '{"mcpServers":{"a":{"command":"${CMD:-node}","args":["${env:ARG}"]}},"outDir":"${OUT:-sdk}"}',
+      PATH,
+      { ARG: 'x' },
+    );
+    expect(config.servers[0]).toMatchObject({ command: 'node', args: ['x'] });
+    expect(config.outDir).toBe('/project/sdk');
+  });
+
+  it.each([
+    ['{', 'CONFIG_INVALID', /^\/project\/runbyte\.json: invalid JSON: /],
+    ['[]', 'CONFIG_INVALID', /runbyte\.json: /],
+    ['{}', 'CONFIG_INVALID', /runbyte\.json: mcpServers: expected an object of servers$/],
+    [
+      '{"mcpServers":{"github":{"command":"x","args":"a"}}}',
+      'CONFIG_INVALID',
+      /runbyte\.json: mcpServers\.github\.args: expected an array of strings$/,
+    ],
+    ['{"mcpServers":{"g":{"command":"x","env":{"A":1}}}}', 'CONFIG_INVALID', /mcpServers\.g\.env\.A: expected a string$/],
+    ['{"mcpServers":{"g":{}}}', 'CONFIG_INVALID', /mcpServers\.g: expected "command" \(stdio\) or "url" \(HTTP\)$/],
+    ['{"mcpServers":{"g":{"url":"ftp://x"}}}', 'CONFIG_INVALID', /mcpServers\.g\.url: expected an http or https URL$/],
+    ['{"mcpServers":{"g":{"command":"x","url":"http://x"}}}', 'CONFIG_INVALID', /has both "command" and "url"/],
+    ['{"mcpServers":{"a b":{"command":"x"}}}', 'CONFIG_INVALID', /mcpServers\."a b": a server name must start/],
+    ['{"mcpServers":{"../x":{"command":"x"}}}', 'CONFIG_INVALID', /a server name must start/],
+    ['{"mcpServers":{"index":{"command":"x"}}}', 'CONFIG_INVALID', /"index" is reserved/],
+    ['{"mcpServers":{"Git":{"command":"x"},"git":{"command":"x"}}}', 'CONFIG_INVALID', /only in case/],
+    ['{"mcpServers":{"g":{"url":"${NOPE}"}}}', 'CONFIG_ENV', /mcpServers\.g\.url: environment variable NOPE is not set$/],
+    ['{"mcpServers":{},"sandbox":{"memoryMb":"x"}}', 'CONFIG_INVALID', /sandbox\.memoryMb: expected a number of MB$/],
+  ])('rejects %s', (text, code, message) => {
+    const error = failure(text);
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('\n');
+  });
+});
+
+describe('findConfig', () => {
+  it('prefers --config, then RUNBYTE_CONFIG, then ./runbyte.json, then the home locations', () => {
+    const root = mkdtempSync(join(tmpdir(), 'runbyte-config-'));
+    const home = join(root, 'home');
+    const cwd = join(root, 'cwd');
+    mkdirSync(join(home, '.config', 'runbyte'), { recursive: true });
+    mkdirSync(join(home, '.runbyte'), { recursive: true });
+    mkdirSync(cwd, { recursive: true });
+    const env = { HOME: home };
+    writeFileSync(join(home, '.runbyte', 'config.json'), '{"mcpServers":{}}');
+    expect(findConfig({ cwd, env })).toBe(join(home, '.runbyte', 'config.json'));
+    writeFileSync(join(home, '.config', 'runbyte', 'config.json'), '{"mcpServers":{}}');
+    expect(findConfig({ cwd, env })).toBe(join(home, '.config', 'runbyte', 'config.json'));
+    writeFileSync(join(cwd, 'runbyte.json'), '{"mcpServers":{}}');
+    expect(findConfig({ cwd, env })).toBe(join(cwd, 'runbyte.json'));
+    writeFileSync(join(root, 'other.json'), '{"mcpServers":{}}');
+    expect(findConfig({ cwd, env: { ...env, RUNBYTE_CONFIG: '../other.json' } })).toBe(join(root, 'other.json'));
+    expect(findConfig({ cwd, env, configPath: 'runbyte.json' })).toBe(join(cwd, 'runbyte.json'));
+    expect(loadConfig({ cwd, env }).path).toBe(join(cwd, 'runbyte.json'));
+  });
+
+  it('names the missing file', () => {
+    expect(() => findConfig({ cwd: '/nonexistent', env: {}, configPath: 'nope.json' })).toThrow(
+      '/nonexistent/nope.json: config file not found',
+    );
+  });
+});
