@@ -76,7 +76,10 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
   }
   const raw = parsed.data;
   const dir = dirname(path);
-  const expand = (value: string, field: string) => expandVars(value, field, path, env);
+  // ${RUNBYTE_CONFIG_DIR} is always defined: the folder of the config file, for servers that
+  // need an absolute path (server-memory's MEMORY_FILE_PATH, for one).
+  const vars = { ...env, RUNBYTE_CONFIG_DIR: dir };
+  const expand = (value: string, field: string) => expandVars(value, field, path, vars);
 
   const names = Object.keys(raw.mcpServers).sort();
   checkServerNames(names, path);

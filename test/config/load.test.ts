@@ -54,6 +54,11 @@ describe('parseConfig', () => {
     expect(config.sandbox).toEqual({ memoryMb: 256, maxOutputChars: 40_000, workspaceQuotaMb: 100 });
   });
 
+  it('defines ${RUNBYTE_CONFIG_DIR} as the folder of the config file', () => {
+    const config = parseConfig('{"mcpServers":{"m":{"command":"node","env":{"F":"${RUNBYTE_CONFIG_DIR}/m.jsonl"}}}}', PATH, {});
+    expect(config.servers[0]).toMatchObject({ env: { F: '/project/m.jsonl' } });
+  });
+
   it('supports ${VAR:-default} and ${env:VAR}', () => {
     const config = parseConfig(
       '{"mcpServers":{"a":{"command":"${CMD:-node}","args":["${env:ARG}"]}},"outDir":"${OUT:-sdk}"}',

@@ -1,0 +1,12 @@
+import Generate from './generate.js';
+import List from './list.js';
+import Run from './run.js';
+import Serve from './serve.js';
+
+/** oclif's explicit command discovery (package.json "oclif.commands"). */
+export const COMMANDS = {
+  generate: Generate,
+  list: List,
+  run: Run,
+  serve: Serve,
+};

@@ -1,0 +1,62 @@
+import { relative } from 'node:path';
+import { Flags } from '@oclif/core';
+import { Engine, serveHttp, serveStdio } from '../serve/index.js';
+import { RunbyteError } from '../shared/errors.js';
+import { log } from '../shared/log.js';
+import { RunbyteCommand } from './base.js';
+
+export default class Serve extends RunbyteCommand {
+  static override description = 'Serve the SDK to agents as an MCP server: list_directory, read_file, execute_code';
+  static override examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --transport http --port 3000',
+    'RUNBYTE_TOKEN=secret <%= config.bin %> serve --transport http --host 0.0.0.0',
+  ];
+
+  static override flags = {
+    transport: Flags.string({ char: 't', options: ['stdio', 'http'], default: 'stdio', description: 'how clients connect' }),
+    host: Flags.string({ default: '127.0.0.1', description: 'HTTP: address to bind' }),
+    port: Flags.integer({ char: 'p', description: 'HTTP: port (default: server.port from the config, else 3000; 0 picks a free one)' }),
+    token: Flags.string({ env: 'RUNBYTE_TOKEN', description: 'HTTP: require Authorization: Bearer <token>' }),
+    frozen: Flags.boolean({ description: 'serve the SDK on disk as it is (warn when it differs from the live servers)' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Serve);
+    const config = this.loadConfig(flags.config);
+    const engine = await Engine.start(config, { regenerate: flags.frozen ? 'never' : 'always', warnDrift: flags.frozen });
+    const out = relative(process.cwd(), config.outDir) || '.';
+    log(`${engine.hub.connected().length}/${config.servers.length} servers connected; SDK in ${out}`);
+
+    let stopping = false;
+    const stop = async (code: number) => {
+      if (stopping) return;
+      stopping = true;
+      await closeHttp?.();
+      await engine.close();
+      process.exit(code);
+    };
+    let closeHttp: (() => Promise<void>) | undefined;
+    process.once('SIGINT', () => void stop(130));
+    process.once('SIGTERM', () => void stop(143));
+
+    if (flags.transport === 'stdio') {
+      await serveStdio(engine);
+      await stop(0);
+      return;
+    }
+    const port = flags.port ?? config.server.port;
+    const handle = await serveHttp(engine, { host: flags.host, port, token: flags.token }).catch((error: unknown) => {
+      void engine.close();
+      throw new RunbyteError('USAGE', `cannot listen on ${flags.host}:${port}: ${(error as Error).message}`, {
+        suggestions: ['pick another port with --port, or 0 for a free one'],
+      });
+    });
+    closeHttp = handle.close;
+    process.stderr.write(`runbyte: serving ${handle.url}\n`);
+    process.stderr.write(
+      `runbyte: client config: ${JSON.stringify({ mcpServers: { runbyte: { type: 'http', url: handle.url, ...(flags.token ? { headers: { Authorization: 'Bearer ${RUNBYTE_TOKEN}' } } : {}) } } })}\n`,
+    );
+    await new Promise(() => {});
+  }
+}

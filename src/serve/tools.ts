@@ -1,0 +1,41 @@
+/**
+ * What the model sees of runbyte: three tools. Every character here is paid on every
+ * conversation, so the descriptions teach the workflow in as few words as they can
+ * (issue 4: runbyte's fixed cost stays under 1,500 characters). A snapshot test pins them.
+ */
+export const TOOLS = [
+  {
+    name: 'list_directory',
+    description:
+      'List a folder. /servers holds a typed TypeScript SDK, one file per MCP tool; /workspace keeps files between runs. Start at /servers.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        path: { type: 'string' },
+        withDescriptions: { type: 'boolean', description: "add each tool's one-line description" },
+      },
+      required: ['path'],
+    },
+  },
+  {
+    name: 'read_file',
+    description: "Read a file under /servers or /workspace, e.g. a tool's Args and Result types.",
+    inputSchema: {
+      type: 'object',
+      properties: { path: { type: 'string' } },
+      required: ['path'],
+    },
+  },
+  {
+    name: 'execute_code',
+    description:
+      "Run TypeScript in a sandbox: `import { fn } from './servers/<server>'`, call tools, filter and join their data in code, and return only what you need (JSON). Top-level await and return, or `async function exec()`. Type-checked first; console output is returned too.",
+    inputSchema: {
+      type: 'object',
+      properties: { code: { type: 'string' } },
+      required: ['code'],
+    },
+  },
+] as const;
+
+export type ToolName = (typeof TOOLS)[number]['name'];

@@ -1,0 +1,123 @@
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { reference, REPO, runCli, tempProject } from '../helpers/cli.js';
+
+function snapshotTree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const path = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(path);
+      else files.set(path, readFileSync(join(dir, path), 'utf8'));
+    }
+  };
+  walk('');
+  return files;
+}
+
+describe('runbyte generate (built CLI, reference servers)', () => {
+  it('writes one file per tool, byte-identical on a second run, and --check passes', async () => {
+    const dir = tempProject({
+      mcpServers: { filesystem: reference.filesystem(), memory: reference.memory(), everything: reference.everything() },
+    });
+    const first = await runCli(['generate'], { cwd: dir });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/✓ filesystem \(\d+ tools\)/);
+    const out = join(dir, 'generated');
+    const lock = JSON.parse(readFileSync(join(out, 'runbyte.lock.json'), 'utf8'));
+    for (const server of ['filesystem', 'memory', 'everything']) {
+      const tools = Object.values(lock.servers[server].tools) as { file: string }[];
+      expect(tools.length).toBeGreaterThan(3);
+      const files = readdirSync(join(out, 'servers', server)).filter((f) => f !== 'index.ts').sort();
+      expect(files).toEqual(tools.map((tool) => tool.file.split('/').pop()).sort());
+    }
+    expect(readFileSync(join(out, 'servers/memory/createEntities.ts'), 'utf8')).toContain(
+      "callTool('memory', 'create_entities', args)",
+    );
+    const before = snapshotTree(out);
+    const second = await runCli(['generate'], { cwd: dir });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/0 added, 0 changed, 0 removed/);
+    expect(snapshotTree(out)).toEqual(before);
+    const check = await runCli(['generate', '--check'], { cwd: dir });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('is up to date');
+  });
+
+  it('--check writes nothing and names each stale or missing file; stale files are pruned', async () => {
+    const dir = tempProject({ mcpServers: { memory: reference.memory() } });
+    const missing = await runCli(['generate', '--check'], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('missing: generated/servers/memory/createEntities.ts');
+    expect(existsSync(join(dir, 'generated'))).toBe(false);
+
+    expect((await runCli(['generate'], { cwd: dir })).code).toBe(0);
+    const tool = join(dir, 'generated/servers/memory/readGraph.ts');
+    writeFileSync(tool, readFileSync(tool, 'utf8') + '// edited\n');
+    writeFileSync(join(dir, 'generated/servers/memory/gone.ts'), '// a tool that disappeared\n');
+    const stale = await runCli(['generate', '--check'], { cwd: dir });
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toContain('stale:   generated/servers/memory/readGraph.ts');
+    expect(stale.stdout).toContain('extra:   generated/servers/memory/gone.ts');
+    expect(readFileSync(tool, 'utf8')).toContain('// edited');
+
+    const fixed = await runCli(['generate', '--json'], { cwd: dir });
+    expect(fixed.code).toBe(0);
+    const report = JSON.parse(fixed.stdout);
+    expect(report.diff.changed).toEqual(['servers/memory/readGraph.ts']);
+    expect(report.diff.removed).toEqual(['servers/memory/gone.ts']);
+    expect(existsSync(join(dir, 'generated/servers/memory/gone.ts'))).toBe(false);
+  });
+
+  it('a server that will not start is reported by name while the others generate (exit 1), and keeps its files', async () => {
+    const dir = tempProject({ mcpServers: { memory: reference.memory(), broken: { command: 'runbyte-no-such-command' } } });
+    const result = await runCli(['generate'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/✗ broken: .*runbyte-no-such-command/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'generated/servers/memory/readGraph.ts'))).toBe(true);
+  });
+
+  it('--server regenerates one server and leaves the others alone', async () => {
+    const dir = tempProject({ mcpServers: { filesystem: reference.filesystem(), memory: reference.memory() } });
+    expect((await runCli(['generate'], { cwd: dir })).code).toBe(0);
+    const fsIndex = join(dir, 'generated/servers/filesystem/index.ts');
+    writeFileSync(fsIndex, '// hand edit\n');
+    const result = await runCli(['generate', '--server', 'memory'], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(readFileSync(fsIndex, 'utf8')).toBe('// hand edit\n');
+    const root = readFileSync(join(dir, 'generated/servers/index.ts'), 'utf8');
+    expect(root).toContain("from './filesystem/index.js'");
+    expect(root).toContain("from './memory/index.js'");
+    const unknown = await runCli(['generate', '--server', 'nope'], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no server named "nope"');
+  });
+
+  it.each([
+    ['a missing config', null, [], 2, /Error: no runbyte\.json found/],
+    ['invalid JSON', '{ "mcpServers": ', [], 2, /runbyte\.json: invalid JSON/],
+    ['a wrong field type', '{"mcpServers":{"github":{"command":"x","args":"a"}}}', [], 2, /runbyte\.json: mcpServers\.github\.args: expected an array of strings/],
+    ['an unset variable', '{"mcpServers":{"g":{"url":"https://x/${GH_TOKEN_UNSET}"}}}', [], 2, /mcpServers\.g\.url: environment variable GH_TOKEN_UNSET is not set/],
+    ['a missing --config file', null, ['--config', 'nope.json'], 2, /nope\.json: config file not found/],
+    ['a server command that does not exist', '{"mcpServers":{"x":{"command":"runbyte-missing-binary"}}}', [], 1, /✗ x: .*runbyte-missing-binary/],
+  ])('%s: one plain error, the right exit status, no stack trace', async (_name, config, extra, code, message) => {
+    const dir = tempProject(config ?? '{}');
+    if (config === null) rmSync(join(dir, 'runbyte.json'));
+    const result = await runCli(['generate', ...extra], { cwd: dir });
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('the committed SDK of this repo', () => {
+  it('is what `runbyte generate --check` expects (CI guard)', async () => {
+    const result = await runCli(['generate', '--check'], { cwd: REPO });
+    expect(result.stdout + result.stderr).toContain('generated is up to date');
+    expect(result.code).toBe(0);
+  });
+});

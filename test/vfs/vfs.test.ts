@@ -1,0 +1,86 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeToolFile, Vfs, VfsError } from '../../src/vfs/index.js';
+
+let vfs: Vfs;
+let root: string;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'runbyte-vfs-'));
+  const generatedDir = join(root, 'generated');
+  const workspaceDir = join(root, 'workspace');
+  mkdirSync(join(generatedDir, 'servers/memory'), { recursive: true });
+  mkdirSync(join(generatedDir, 'servers/filesystem'), { recursive: true });
+  mkdirSync(join(workspaceDir, 'skills'), { recursive: true });
+  writeFileSync(join(generatedDir, 'runtime.ts'), '// runtime\n');
+  writeFileSync(join(generatedDir, 'servers/index.ts'), "export * as memory from './memory/index.js';\n");
+  writeFileSync(join(generatedDir, 'servers/memory/index.ts'), '// index\n');
+  writeFileSync(
+    join(generatedDir, 'servers/memory/readGraph.ts'),
+    '/** Not this one */\nexport interface ReadGraphArgs {}\n\n/**\n * Read the entire knowledge graph\n * @tool read_graph\n */\nexport function readGraph() {}\n',
+  );
+  writeFileSync(join(generatedDir, 'servers/memory/createEntities.ts'), 'export function createEntities() {}\n');
+  writeFileSync(join(generatedDir, 'servers/filesystem/index.ts'), '// index\n');
+  writeFileSync(join(workspaceDir, 'notes.txt'), 'hello');
+  writeFileSync(join(workspaceDir, 'skills/math.ts'), 'export const triple = (n: number) => n * 3;\n');
+  writeFileSync(join(root, 'secret.txt'), 'outside');
+  symlinkSync(join(root, 'secret.txt'), join(workspaceDir, 'link-out'));
+  symlinkSync(root, join(workspaceDir, 'dir-out'));
+  symlinkSync(join(workspaceDir, 'notes.txt'), join(workspaceDir, 'link-in'));
+  vfs = new Vfs({ generatedDir, workspaceDir });
+});
+
+describe('list_directory', () => {
+  it.each([
+    ['/', 'servers/\nworkspace/'],
+    ['', 'servers/\nworkspace/'],
+    ['/servers', 'filesystem/ (0 functions)\nmemory/ (2 functions)\nindex.ts'],
+    ['servers/', 'filesystem/ (0 functions)\nmemory/ (2 functions)\nindex.ts'],
+    ['/servers/memory', 'createEntities.ts\nreadGraph.ts\nindex.ts'],
+    ['/servers/filesystem/../memory', 'createEntities.ts\nreadGraph.ts\nindex.ts'],
+    ['/workspace', 'dir-out\nlink-in\nlink-out\nnotes.txt\nskills/'],
+  ])('%s', async (path, want) => {
+    expect(await vfs.list(path)).toBe(want);
+  });
+
+  it('adds one-line descriptions from the JSDoc of each tool function', async () => {
+    expect(await vfs.list('/servers/memory', { withDescriptions: true })).toBe(
+      'createEntities.ts\nreadGraph.ts - Read the entire knowledge graph\nindex.ts',
+    );
+  });
+});
+
+describe('read_file and the jail', () => {
+  it('reads SDK and workspace files, following links that stay inside', async () => {
+    expect(await vfs.read('/servers/memory/index.ts')).toBe('// index\n');
+    expect(await vfs.read('/workspace/skills/math.ts')).toContain('triple');
+    expect(await vfs.read('/workspace/link-in')).toBe('hello');
+  });
+
+  it.each([
+    ['/etc/passwd', /outside the virtual filesystem/],
+    ['/servers/../../secret.txt', /outside the virtual filesystem/],
+    ['../secret.txt', /outside the virtual filesystem/],
+    ['/workspace/../secret.txt', /outside the virtual filesystem/],
+    ['/runtime.ts', /outside the virtual filesystem/],
+    ['/workspace/link-out', /links outside \/workspace/],
+    ['/workspace/dir-out/secret.txt', /links outside \/workspace/],
+    ['/servers/memory/nope.ts', /no such file/],
+    ['/servers/memory', /is a directory/],
+  ])('refuses %s', async (path, message) => {
+    const error = await vfs.read(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(VfsError);
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('describeToolFile', () => {
+  it('ignores JSDoc that is not on the exported function', () => {
+    expect(describeToolFile('/** a property */\nexport interface X {}\nexport function f() {}\n')).toBe('');
+  });
+});
