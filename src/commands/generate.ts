@@ -35,7 +35,7 @@ export default class Generate extends RunbyteCommand {
   private render(report: GenerateReport): void {
     const out = relative(process.cwd(), report.outDir) || '.';
     for (const server of report.servers) {
-      if (server.status === 'failed') process.stderr.write(`✗ ${server.name}: ${server.error}\n`);
+      if (server.status === 'failed') process.stderr.write(`✗ ${server.error}\n`);
       else if (server.status === 'generated') this.log(`✓ ${server.name} (${server.tools} tools)`);
     }
     const { added, changed, removed, unchanged } = report.diff;

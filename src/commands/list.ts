@@ -47,7 +47,7 @@ export default class List extends RunbyteCommand {
     if (!this.jsonEnabled()) {
       for (const server of servers) {
         if (server.error) {
-          process.stderr.write(`✗ ${server.name}: ${server.error}\n`);
+          process.stderr.write(`✗ ${server.error}\n`);
           continue;
         }
         this.log(`${server.name} (${server.tools.length} tools)`);

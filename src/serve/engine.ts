@@ -41,7 +41,11 @@ export class Engine {
 
   /** Connects to every server while TypeScript and Rspack load, then regenerates as asked. */
   static async start(config: RunbyteConfig, options: EngineOptions): Promise<Engine> {
-    const hub = new Hub(config.servers, { connectTimeoutMs: config.server.connectTimeout * 1000 });
+    // A tool call can never usefully outlive the execution that made it.
+    const hub = new Hub(config.servers, {
+      connectTimeoutMs: config.server.connectTimeout * 1000,
+      callTimeoutMs: config.server.timeout * 1000,
+    });
     try {
       const failures = await hub.start();
       for (const failure of failures) log(`✗ ${failure.message}`);

@@ -75,7 +75,7 @@ describe('runbyte generate (built CLI, reference servers)', () => {
     const dir = tempProject({ mcpServers: { memory: reference.memory(), broken: { command: 'runbyte-no-such-command' } } });
     const result = await runCli(['generate'], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/✗ broken: .*runbyte-no-such-command/);
+    expect(result.stderr).toMatch(/✗ server "broken": .*runbyte-no-such-command/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, 'generated/servers/memory/readGraph.ts'))).toBe(true);
   });
@@ -102,7 +102,7 @@ describe('runbyte generate (built CLI, reference servers)', () => {
     ['a wrong field type', '{"mcpServers":{"github":{"command":"x","args":"a"}}}', [], 2, /runbyte\.json: mcpServers\.github\.args: expected an array of strings/],
     ['an unset variable', '{"mcpServers":{"g":{"url":"https://x/${GH_TOKEN_UNSET}"}}}', [], 2, /mcpServers\.g\.url: environment variable GH_TOKEN_UNSET is not set/],
     ['a missing --config file', null, ['--config', 'nope.json'], 2, /nope\.json: config file not found/],
-    ['a server command that does not exist', '{"mcpServers":{"x":{"command":"runbyte-missing-binary"}}}', [], 1, /✗ x: .*runbyte-missing-binary/],
+    ['a server command that does not exist', '{"mcpServers":{"x":{"command":"runbyte-missing-binary"}}}', [], 1, /✗ server "x": .*runbyte-missing-binary/],
   ])('%s: one plain error, the right exit status, no stack trace', async (_name, config, extra, code, message) => {
     const dir = tempProject(config ?? '{}');
     if (config === null) rmSync(join(dir, 'runbyte.json'));

@@ -1,0 +1,2 @@
+export { formatDiagnostic, GLOBALS_PATH, TypeChecker, type TypeCheckerOptions, type TypeDiagnostic } from './checker.js';
+export { MAIN_FUNCTION, prepareAgentCode, WRAPPER_LINES, type PreparedCode, type SourcePosition } from './prepare.js';

@@ -1,0 +1,549 @@
+import { existsSync, statSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../config/types.js';
+import { RunbyteError } from '../shared/errors.js';
+import { debug, log } from '../shared/log.js';
+import type { ToolSpec } from '../shared/tool-spec.js';
+import { forgetChild, signalChild, trackChild } from './children.js';
+import { describeHttpError, describeSpawnError, mcpErrorText, seconds, suggestsSse, withTail } from './describe.js';
+import { StderrTail } from './stderr.js';
+import { readTools } from './tools.js';
+import type { CallOptions, ToolCallResult } from './types.js';
+
+/** A restart is tried at most this often once a server has failed twice in a row. */
+const RETRY_INTERVAL_MS = 1000;
+/** From this many failures in a row on, messages say the server keeps dying. */
+const KEEPS_DYING = 3;
+/** A server that pages forever is cut off here. */
+const MAX_PAGES = 1000;
+/** How long close() waits for a stdio child to exit on its own once its stdin is closed. */
+const GRACE_MS = 1500;
+
+/**
+ * Results are read with a schema that accepts anything, then checked by hand: the SDK's own
+ * schemas reject a whole `tools/list` for one malformed tool schema (TOOLCHAIN trap 9), and
+ * `Client.callTool` validates `structuredContent` against the tool's outputSchema.
+ */
+const ANY = z.unknown();
+
+export interface ConnectionOptions {
+  connectTimeoutMs: number;
+  callTimeoutMs: number;
+  clientInfo: { name: string; version: string };
+  onToolsChanged: (server: string) => void;
+}
+
+/** One transport + client; a restart makes a new one. */
+interface Session {
+  kind: 'stdio' | 'http' | 'sse';
+  client: Client;
+  transport: Transport;
+  /** stdio: the child's pid, once spawned. */
+  pid?: number;
+  /** Set when the transport has closed (stdio: the child has exited). */
+  isClosed: boolean;
+  /** Why the transport closed the connection itself, when it says so. */
+  resetReason?: string;
+  closed: Promise<void>;
+  shutdown?: Promise<void>;
+}
+
+/** Why a start failed: the cause line, and for stdio the end of the child's stderr. */
+interface Fault {
+  cause: string;
+  tail: string[];
+}
+
+class ConnectTimeout extends Error {}
+
+/** The SSE fallback failed as well: both causes are reported. */
+class FallbackFailed extends Error {
+  constructor(
+    readonly http: unknown,
+    readonly sse: unknown,
+  ) {
+    super('streamable HTTP and SSE both failed');
+  }
+}
+
+/** StdioClientTransport that reports its child's pid as soon as it is spawned. */
+class TrackedStdioTransport extends StdioClientTransport {
+  onspawn?: (pid: number) => void;
+
+  override async start(): Promise<void> {
+    await super.start();
+    if (this.pid !== null) this.onspawn?.(this.pid);
+  }
+}
+
+/**
+ * One downstream server: its current session, lazy restarts with backoff, and the mapping of
+ * every failure to one line that names the server.
+ */
+export class Connection {
+  readonly name: string;
+  private current?: Session;
+  private pending?: Promise<Session>;
+  /** Sessions being opened, so close() can end them mid-connect. */
+  private readonly opening = new Set<Session>();
+  private readonly tail: StderrTail;
+  /** Failures (deaths and failed starts) since the last request that worked. */
+  private failures = 0;
+  private lastAttemptAt = 0;
+  private lastFault?: Fault;
+  private closing = false;
+  private everConnected = false;
+
+  constructor(
+    readonly config: ServerConfig,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.name = config.name;
+    this.tail = new StderrTail(config.name);
+  }
+
+  /** True while a session is open. */
+  get isConnected(): boolean {
+    return this.current !== undefined && !this.current.isClosed;
+  }
+
+  /** True once any session has opened (the server may have died since). */
+  get hasConnected(): boolean {
+    return this.everConnected;
+  }
+
+  /** Connects now (or joins the attempt under way). Rejects with SERVER_FAILED and the full message. */
+  async connect(): Promise<void> {
+    await this.session();
+  }
+
+  /** Every page of `tools/list`, read leniently; entries left out are logged. */
+  async listTools(): Promise<ToolSpec[]> {
+    const session = await this.ready();
+    const entries: unknown[] = [];
+    const cursors = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 1; ; page++) {
+      let result: unknown;
+      try {
+        result = await session.client.request(
+          { method: 'tools/list', params: cursor === undefined ? {} : { cursor } },
+          ANY,
+          { timeout: this.options.callTimeoutMs },
+        );
+      } catch (error) {
+        throw new RunbyteError('SERVER_FAILED', await this.requestFailure(session, 'tools/list', error, false, this.options.callTimeoutMs), {
+          cause: error,
+        });
+      }
+      if (!isObject(result) || !Array.isArray(result.tools)) {
+        throw new RunbyteError('SERVER_FAILED', `server "${this.name}": tools/list page ${page} has no "tools" array`);
+      }
+      entries.push(...result.tools);
+      const next = result.nextCursor;
+      // An empty cursor is read as "no more pages", as several servers send it that way.
+      if (typeof next !== 'string' || next === '') break;
+      if (cursors.has(next) || page >= MAX_PAGES) {
+        log(`server "${this.name}": tools/list keeps paging (cursor ${JSON.stringify(next.slice(0, 40))}); stopped after page ${page}`);
+        break;
+      }
+      cursors.add(next);
+      cursor = next;
+    }
+    this.failures = 0;
+    const { tools, notes } = readTools(entries);
+    for (const note of notes) log(`server "${this.name}": ${note}`);
+    return tools;
+  }
+
+  /** One `tools/call`; see Hub.callTool. */
+  async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<ToolCallResult> {
+    const { signal } = options;
+    const timeoutMs = options.timeoutMs ?? this.options.callTimeoutMs;
+    const cancelled = () => new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" was cancelled`, { cause: signal?.reason });
+    if (signal?.aborted) throw cancelled();
+    let session: Session;
+    try {
+      session = await raceAbort(this.ready(), signal);
+    } catch (error) {
+      if (signal?.aborted) throw cancelled();
+      const reason = error instanceof RunbyteError ? error.message.replace(`server "${this.name}": `, '') : String(error);
+      throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" is unavailable: ${reason}`, { cause: error });
+    }
+    const link = linkAbort(signal);
+    let result: unknown;
+    try {
+      result = await session.client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ANY, {
+        signal: link.signal,
+        timeout: timeoutMs,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw cancelled();
+      throw new RunbyteError('TOOL_FAILED', await this.requestFailure(session, `tool "${tool}"`, error, true, timeoutMs), { cause: error });
+    } finally {
+      link.release();
+    }
+    const problem = malformedResult(result);
+    if (problem) throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" sent a malformed result: ${problem}`);
+    this.failures = 0;
+    return result as ToolCallResult;
+  }
+
+  /** Ends the session (and any being opened): the child is killed if it does not exit in time. */
+  async close(): Promise<void> {
+    this.closing = true;
+    // Only a server that finished initialize gets the graceful path; one still starting is signalled.
+    const sessions = [...this.opening, ...(this.current ? [this.current] : [])];
+    await Promise.allSettled(sessions.map((session) => this.shutdown(session, session === this.current)));
+  }
+
+  // -- sessions ---------------------------------------------------------------------------------
+
+  /** The open session, restarting a dead server unless it failed again less than a second ago. */
+  private async ready(): Promise<Session> {
+    if (this.closing) throw new RunbyteError('SERVER_FAILED', `server "${this.name}": the connection is closed`);
+    if (this.current && !this.current.isClosed) return this.current;
+    if (!this.pending && this.failures >= 2 && Date.now() - this.lastAttemptAt < RETRY_INTERVAL_MS) {
+      throw new RunbyteError('SERVER_FAILED', this.downMessage());
+    }
+    return this.session();
+  }
+
+  private session(): Promise<Session> {
+    if (this.current && !this.current.isClosed) return Promise.resolve(this.current);
+    this.pending ??= this.open().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async open(): Promise<Session> {
+    if (this.closing) throw new RunbyteError('SERVER_FAILED', `server "${this.name}": the connection is closed`);
+    this.lastAttemptAt = Date.now();
+    const attempts: Session[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ConnectTimeout()), this.options.connectTimeoutMs);
+    });
+    const opening = this.openTransport(attempts);
+    opening.catch(() => {}); // an SSE start can stay pending forever once the deadline has passed
+    try {
+      const session = await Promise.race([opening, deadline]);
+      for (const attempt of attempts) if (attempt !== session) void this.shutdown(attempt, false);
+      if (this.closing) {
+        await this.shutdown(session, false);
+        throw new RunbyteError('SERVER_FAILED', `server "${this.name}": the connection is closed`);
+      }
+      this.current = session;
+      this.everConnected = true;
+      return session;
+    } catch (error) {
+      if (error instanceof RunbyteError) throw error;
+      await Promise.allSettled(attempts.map((attempt) => this.shutdown(attempt, false)));
+      if (this.closing) throw new RunbyteError('SERVER_FAILED', `server "${this.name}": closed while starting`, { cause: error });
+      if (this.config.transport === 'stdio') await this.tail.settled();
+      const fault: Fault = {
+        cause: this.startCause(error, attempts),
+        tail: this.config.transport === 'stdio' ? this.tail.last() : [],
+      };
+      this.failures++;
+      this.lastFault = fault;
+      const message = this.failures >= KEEPS_DYING ? this.downMessage() : withTail(`server "${this.name}": ${fault.cause}`, fault.tail);
+      throw new RunbyteError('SERVER_FAILED', message, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      for (const attempt of attempts) this.opening.delete(attempt);
+    }
+  }
+
+  private async openTransport(attempts: Session[]): Promise<Session> {
+    const { config } = this;
+    if (config.transport === 'stdio') return this.openStdio(config, attempts);
+    if (config.transport === 'sse') return this.openRemote(config, 'sse', attempts);
+    try {
+      return await this.openRemote(config, 'http', attempts);
+    } catch (error) {
+      if (!suggestsSse(error)) throw error;
+      debug(`server "${this.name}": streamable HTTP failed (${describeHttpError(error)}); trying SSE`);
+      try {
+        return await this.openRemote(config, 'sse', attempts);
+      } catch (sseError) {
+        throw new FallbackFailed(error, sseError);
+      }
+    }
+  }
+
+  private async openStdio(config: StdioServerConfig, attempts: Session[]): Promise<Session> {
+    if (!isDirectory(config.cwd)) throw new StartError(`working directory "${config.cwd}" does not exist`);
+    const transport = new TrackedStdioTransport({
+      command: config.command,
+      args: config.args,
+      // The SDK's safelisted variables plus the configured ones, never all of process.env.
+      env: { ...getDefaultEnvironment(), ...config.env },
+      cwd: config.cwd,
+      stderr: 'pipe',
+    });
+    this.tail.attach(transport.stderr);
+    const session = this.newSession('stdio', transport, attempts);
+    transport.onspawn = (pid) => {
+      session.pid = pid;
+      trackChild(pid);
+    };
+    await session.client.connect(transport, { timeout: this.initializeTimeoutMs() });
+    return session;
+  }
+
+  /** The SDK's own initialize timeout is only a backstop: the deadline in open() comes first. */
+  private initializeTimeoutMs(): number {
+    return this.options.connectTimeoutMs + 1000;
+  }
+
+  private async openRemote(config: RemoteServerConfig, kind: 'http' | 'sse', attempts: Session[]): Promise<Session> {
+    const url = new URL(config.url);
+    // In SDK 1.32 the SSE transport sends `requestInit.headers` on the GET that opens the event
+    // stream as well as on every POST (see `_commonHeaders`), so one place is enough.
+    const requestInit: RequestInit = { headers: { ...config.headers } };
+    const transport =
+      kind === 'http' ? new StreamableHTTPClientTransport(url, { requestInit }) : new SSEClientTransport(url, { requestInit });
+    const session = this.newSession(kind, transport, attempts);
+    await session.client.connect(transport, { timeout: this.initializeTimeoutMs() });
+    return session;
+  }
+
+  private newSession(kind: Session['kind'], transport: Transport, attempts: Session[]): Session {
+    const client = new Client(this.options.clientInfo, { capabilities: {} });
+    let markClosed!: () => void;
+    const session: Session = {
+      kind,
+      client,
+      transport,
+      isClosed: false,
+      closed: new Promise<void>((resolve) => (markClosed = resolve)),
+    };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      if (!this.closing) this.options.onToolsChanged(this.name);
+    });
+    client.onerror = (error) => {
+      debug(`server "${this.name}": ${error.message}`);
+      // The SDK's stdio reader drops the connection on a message over its buffer limit (10 MiB).
+      const limit = /ReadBuffer exceeded maximum size of (\d+) bytes/.exec(error.message);
+      if (limit) {
+        const mib = Math.round(Number(limit[1]) / 2 ** 20);
+        session.resetReason = `sent a message larger than ${mib} MiB (the stdio limit), so the connection was dropped; it will be restarted on the next call`;
+      }
+    };
+    client.onclose = () => {
+      session.isClosed = true;
+      if (session.pid !== undefined) forgetChild(session.pid);
+      markClosed();
+      this.sessionClosed(session);
+    };
+    attempts.push(session);
+    this.opening.add(session);
+    return session;
+  }
+
+  /** A session ended: if it was the live one and nobody asked, the next request restarts it. */
+  private sessionClosed(session: Session): void {
+    if (session !== this.current) return;
+    this.current = undefined;
+    if (this.closing || session.shutdown) return;
+    this.failures++;
+    this.lastAttemptAt = Date.now();
+    this.lastFault = { cause: 'exited', tail: [] };
+    log(`server "${this.name}" ${session.kind === 'stdio' ? 'exited' : 'closed the connection'}; it will be restarted on the next call`);
+    if (session.kind === 'stdio') {
+      void this.tail.settled().then(() => {
+        if (this.lastFault?.cause === 'exited') this.lastFault = { cause: 'exited', tail: this.tail.last() };
+      });
+    }
+  }
+
+  /**
+   * Ends a session. `graceful`: close stdin (or end the HTTP session) and give the child
+   * GRACE_MS to exit; otherwise SIGTERM at once. Either way SIGKILL follows when it lingers.
+   */
+  private shutdown(session: Session, graceful: boolean): Promise<void> {
+    session.shutdown ??= (async () => {
+      if (this.current === session) this.current = undefined;
+      if (graceful && session.kind === 'http' && !session.isClosed) {
+        const transport = session.transport as StreamableHTTPClientTransport;
+        if (transport.sessionId) await within(transport.terminateSession().catch(() => {}), 1000);
+      }
+      if (session.kind === 'stdio' && session.pid === undefined) {
+        // Spawned, but the 'spawn' event (and so onspawn) has not run yet.
+        const pid = (session.transport as StdioClientTransport).pid;
+        if (pid !== null && !session.isClosed) {
+          session.pid = pid;
+          trackChild(pid);
+        }
+      }
+      if (!graceful && session.pid !== undefined) signalChild(session.pid, 'SIGTERM');
+      const closing = session.client.close().catch(() => {});
+      if (session.kind !== 'stdio' || session.pid === undefined) {
+        await within(closing, 1000);
+        return;
+      }
+      if (!(await within(session.closed, graceful ? GRACE_MS : 500))) {
+        signalChild(session.pid, 'SIGKILL');
+        await within(session.closed, 1000);
+      }
+    })();
+    return session.shutdown;
+  }
+
+  // -- messages ---------------------------------------------------------------------------------
+
+  private startCause(error: unknown, attempts: Session[]): string {
+    const { config } = this;
+    if (error instanceof ConnectTimeout || (error instanceof McpError && error.code === ErrorCode.RequestTimeout)) {
+      return `did not answer initialize within ${seconds(this.options.connectTimeoutMs)}`;
+    }
+    if (error instanceof StartError) return error.message;
+    if (config.transport === 'stdio') {
+      const session = attempts[0];
+      if (!session || session.pid === undefined) return describeSpawnError(config.command, error);
+      if (session.isClosed || isClosedError(error)) return 'exited before answering initialize';
+      return `initialize failed: ${mcpErrorText(error)}`;
+    }
+    const where = displayUrl(config.url);
+    if (error instanceof FallbackFailed) {
+      return `cannot connect to ${where}: ${describeHttpError(error.http)}; the SSE fallback failed too: ${describeHttpError(error.sse)}`;
+    }
+    if (error instanceof McpError && !isClosedError(error)) return `initialize failed: ${mcpErrorText(error)}`;
+    return `cannot connect to ${where}: ${describeHttpError(error)}`;
+  }
+
+  private downMessage(): string {
+    const fault = this.lastFault ?? { cause: 'unknown failure', tail: [] };
+    const head =
+      this.failures >= KEEPS_DYING
+        ? `server "${this.name}": it keeps dying (${this.failures} failures in a row; restarts are tried at most once a second); last: ${fault.cause}`
+        : `server "${this.name}": it is down (next restart in under a second); last: ${fault.cause}`;
+    return withTail(head, fault.tail);
+  }
+
+  /** The message for a request that failed on an open session. */
+  private async requestFailure(session: Session, what: string, error: unknown, isCall: boolean, timeoutMs: number): Promise<string> {
+    const prefix = `server "${this.name}"`;
+    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout && !session.isClosed) {
+      return `${prefix}: ${what} did not answer within ${seconds(timeoutMs)}`;
+    }
+    if (session.resetReason) return `${prefix}: ${what} failed: the server ${session.resetReason}`;
+    if (session.isClosed || isClosedError(error)) {
+      if (session.kind === 'stdio') {
+        await this.tail.settled();
+        return withTail(`${prefix} exited during ${what}; it will be restarted on the next ${isCall ? 'call' : 'request'}`, this.tail.last());
+      }
+      return `${prefix} closed the connection during ${what}`;
+    }
+    if (error instanceof McpError) return `${prefix}: ${what} failed: ${mcpErrorText(error)}`;
+    if (session.kind !== 'stdio') {
+      // The HTTP exchange itself failed (server gone, session expired): reconnect next time.
+      void this.shutdown(session, false);
+      this.failures++;
+      this.lastAttemptAt = Date.now();
+      this.lastFault = { cause: describeHttpError(error), tail: [] };
+      return `${prefix}: ${what} failed: cannot reach ${displayUrl((this.config as RemoteServerConfig).url)}: ${describeHttpError(error)}`;
+    }
+    return `${prefix}: ${what} failed: ${mcpErrorText(error)}`;
+  }
+}
+
+class StartError extends Error {}
+
+function isClosedError(error: unknown): boolean {
+  return error instanceof McpError && error.code === ErrorCode.ConnectionClosed;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return existsSync(path) && statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** What is wrong with a `tools/call` result, or undefined when it is usable. */
+function malformedResult(result: unknown): string | undefined {
+  if (!isObject(result)) return 'it is not an object';
+  if (result.content === undefined) return undefined;
+  if (!Array.isArray(result.content)) return '"content" is not an array';
+  const bad = result.content.findIndex((block) => !isObject(block) || typeof block.type !== 'string');
+  return bad === -1 ? undefined : `content block #${bad + 1} has no "type"`;
+}
+
+/** A URL for messages: no credentials, query or fragment (they may hold tokens). */
+function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  const link = linkAbort(signal);
+  return new Promise<T>((resolve, reject) => {
+    link.signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    promise.then(resolve, reject).finally(() => link.release());
+  });
+}
+
+/**
+ * One listener per caller signal, however many calls share it (exec passes one signal to every
+ * call of an execution; the SDK adds a listener per request and never removes it, which would
+ * trip Node's MaxListeners warning). Each call gets its own signal, released when it settles.
+ */
+const linked = new WeakMap<AbortSignal, Set<() => void>>();
+
+function linkAbort(outer: AbortSignal | undefined): { signal?: AbortSignal; release: () => void } {
+  if (!outer) return { release: () => {} };
+  const inner = new AbortController();
+  if (outer.aborted) {
+    inner.abort(outer.reason);
+    return { signal: inner.signal, release: () => {} };
+  }
+  let fires = linked.get(outer);
+  if (!fires) {
+    const set = new Set<() => void>();
+    linked.set(outer, set);
+    outer.addEventListener(
+      'abort',
+      () => {
+        for (const fire of [...set]) fire();
+        set.clear();
+      },
+      { once: true },
+    );
+    fires = set;
+  }
+  const fire = () => inner.abort(outer.reason);
+  fires.add(fire);
+  const set = fires;
+  return { signal: inner.signal, release: () => set.delete(fire) };
+}

@@ -1,0 +1,185 @@
+import type { ServerConfig } from '../config/types.js';
+import { messageOf, RunbyteError } from '../shared/errors.js';
+import { stableStringify } from '../shared/json.js';
+import { log } from '../shared/log.js';
+import type { ServerTools, ToolSpec } from '../shared/tool-spec.js';
+import { VERSION } from '../shared/version.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+import type { CallOptions, HubOptions, ServerFailure, ToolCallResult } from './types.js';
+
+/** The SDK's default request timeout, kept as runbyte's default for one call or one list page. */
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+/**
+ * The downstream MCP servers: one SDK `Client` per server over stdio, streamable HTTP (falling
+ * back to SSE) or SSE. Every failure names its server; a server that dies is restarted on the
+ * next request to it; close() ends every child process.
+ */
+export class Hub {
+  private readonly connections = new Map<string, Connection>();
+  private readonly listeners = new Set<(server: string) => void>();
+  private readonly connectionOptions: ConnectionOptions;
+  private closing?: Promise<void>;
+
+  /** Nothing starts until `start()`. Server names must be unique (config/ guarantees it). */
+  constructor(servers: ServerConfig[], options: HubOptions) {
+    this.connectionOptions = {
+      connectTimeoutMs: options.connectTimeoutMs,
+      callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      clientInfo: { name: options.clientName ?? 'runbyte', version: options.clientVersion ?? VERSION },
+      onToolsChanged: (server) => this.toolsChanged(server),
+    };
+    for (const config of servers) this.add(config);
+  }
+
+  /**
+   * Connects to every server not connected yet, all at once. Never throws for a server failure:
+   * it returns the failures (sorted by server) and the other servers stay connected.
+   */
+  async start(): Promise<ServerFailure[]> {
+    return this.connectAll([...this.connections.values()].filter((connection) => !connection.isConnected));
+  }
+
+  /** The names of the servers with an open connection, sorted. */
+  connected(): string[] {
+    return [...this.connections.values()]
+      .filter((connection) => connection.isConnected)
+      .map((connection) => connection.name)
+      .sort();
+  }
+
+  /**
+   * Every page of `tools/list` of one server as ToolSpecs sorted by name, read leniently: a
+   * malformed schema is kept as sent; only entries with no string name (or a repeated name) are
+   * left out, each reported through the log. A dead server is restarted first.
+   * Rejects with RunbyteError('SERVER_FAILED') naming the server.
+   */
+  async listTools(server: string): Promise<ToolSpec[]> {
+    return this.connection(server, 'SERVER_FAILED').listTools();
+  }
+
+  /**
+   * `listTools` for every connected server, sorted by server; a server that fails is in
+   * `failures`. A server that connected once and died since is restarted and listed too; one
+   * that never connected is left out (start() or update() reported it).
+   */
+  async listAll(): Promise<{ tools: ServerTools[]; failures: ServerFailure[] }> {
+    const names = [...this.connections.values()]
+      .filter((connection) => connection.isConnected || connection.hasConnected)
+      .map((connection) => connection.name)
+      .sort();
+    const settled = await Promise.allSettled(names.map((name) => this.listTools(name)));
+    const tools: ServerTools[] = [];
+    const failures: ServerFailure[] = [];
+    settled.forEach((outcome, index) => {
+      const server = names[index];
+      if (outcome.status === 'fulfilled') tools.push({ server, tools: outcome.value });
+      else failures.push({ server, message: messageOf(outcome.reason) });
+    });
+    return { tools, failures };
+  }
+
+  /**
+   * Sends one `tools/call` and returns the result exactly as the server sent it: an `isError`
+   * result is returned, not thrown, and `structuredContent` is not checked against the tool's
+   * outputSchema. Rejects with RunbyteError('TOOL_FAILED') naming the server and the tool when
+   * the server is unknown, cannot be (re)started, exits during the call, answers with a JSON-RPC
+   * error, or does not answer within `timeoutMs` (default `HubOptions.callTimeoutMs`); aborting
+   * `signal` rejects at once and tells the server the request was cancelled.
+   *
+   * A stdio server that exited is restarted by the next call. After two failures in a row a
+   * restart is tried at most once a second (calls in between fail at once), and from the third
+   * the message says the server keeps dying.
+   */
+  async callTool(
+    server: string,
+    tool: string,
+    args: Record<string, unknown>,
+    options: CallOptions = {},
+  ): Promise<ToolCallResult> {
+    return this.connection(server, 'TOOL_FAILED', tool).callTool(tool, args, options);
+  }
+
+  /**
+   * Calls `listener(server)` whenever a server sends `notifications/tools/list_changed` (each
+   * one: bursts are not coalesced here). Returns a function that unsubscribes.
+   */
+  onToolsChanged(listener: (server: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Makes the hub match a new server list: servers that are gone or whose config changed are
+   * closed, new and changed ones are connected. Returns the failures of those it connected.
+   */
+  async update(servers: ServerConfig[]): Promise<ServerFailure[]> {
+    this.assertOpen();
+    const wanted = new Map(servers.map((config) => [config.name, config]));
+    const stale: Connection[] = [];
+    for (const [name, connection] of this.connections) {
+      const config = wanted.get(name);
+      if (!config || stableStringify(config) !== stableStringify(connection.config)) stale.push(connection);
+    }
+    for (const connection of stale) this.connections.delete(connection.name);
+    await Promise.allSettled(stale.map((connection) => connection.close()));
+    const added = servers.filter((config) => !this.connections.has(config.name)).map((config) => this.add(config));
+    return this.connectAll(added);
+  }
+
+  /** Closes every client and ends every child process, even when one close fails. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.listeners.clear();
+      const all = [...this.connections.values()];
+      const outcomes = await Promise.allSettled(all.map((connection) => connection.close()));
+      outcomes.forEach((outcome, index) => {
+        if (outcome.status === 'rejected') log(`server "${all[index].name}": close failed: ${messageOf(outcome.reason)}`);
+      });
+    })();
+    return this.closing;
+  }
+
+  private add(config: ServerConfig): Connection {
+    const connection = new Connection(config, this.connectionOptions);
+    this.connections.set(config.name, connection);
+    return connection;
+  }
+
+  private async connectAll(connections: Connection[]): Promise<ServerFailure[]> {
+    this.assertOpen();
+    const settled = await Promise.allSettled(connections.map((connection) => connection.connect()));
+    const failures: ServerFailure[] = [];
+    settled.forEach((outcome, index) => {
+      if (outcome.status === 'rejected') failures.push({ server: connections[index].name, message: messageOf(outcome.reason) });
+    });
+    return failures.sort((a, b) => (a.server < b.server ? -1 : a.server > b.server ? 1 : 0));
+  }
+
+  private connection(server: string, code: 'SERVER_FAILED' | 'TOOL_FAILED', tool?: string): Connection {
+    const connection = this.closing ? undefined : this.connections.get(server);
+    if (connection) return connection;
+    const what = tool === undefined ? `server "${server}"` : `tool "${tool}" of server "${server}"`;
+    if (this.closing) throw new RunbyteError(code, `cannot reach ${what}: the hub is closed`);
+    const known = [...this.connections.keys()].sort();
+    throw new RunbyteError(code, `cannot reach ${what}: no server by that name is configured`, {
+      suggestions: [known.length ? `configured servers: ${known.join(', ')}` : 'add it under "mcpServers"'],
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new RunbyteError('INTERNAL', 'the hub is closed');
+  }
+
+  private toolsChanged(server: string): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(server);
+      } catch (error) {
+        log(`a tools/list_changed listener failed for server "${server}": ${messageOf(error)}`);
+      }
+    }
+  }
+}

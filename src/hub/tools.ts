@@ -1,0 +1,73 @@
+import type { JsonSchema, ToolSpec } from '../shared/tool-spec.js';
+
+/** What the lenient reading of `tools/list` kept, and why it left out the rest. */
+export interface ReadTools {
+  tools: ToolSpec[];
+  /** One line per entry left out or repaired, for the log. */
+  notes: string[];
+}
+
+/**
+ * Turns the raw `tools` entries of every `tools/list` page into ToolSpecs, sorted by name.
+ *
+ * Lenient on purpose (TOOLCHAIN trap 9: the SDK rejects a whole list for one bad schema): schemas
+ * are kept exactly as sent, however malformed (codegen maps what it cannot read to `unknown`).
+ * Only an entry without a string name is dropped, as is a second tool with the same name.
+ * A missing or non-schema `inputSchema` becomes `{ "type": "object" }`; a non-schema
+ * `outputSchema` is left out; a non-string description or title is left out.
+ */
+export function readTools(entries: unknown[]): ReadTools {
+  const byName = new Map<string, ToolSpec>();
+  const notes: string[] = [];
+  entries.forEach((entry, index) => {
+    if (!isObject(entry) || typeof entry.name !== 'string' || entry.name === '') {
+      const name = isObject(entry) ? entry.name : undefined;
+      const why = name === undefined ? 'it has no name' : name === '' ? 'its name is empty' : `its name is not a string (${short(name)})`;
+      notes.push(`left out tools/list entry #${index + 1}: ${why}`);
+      return;
+    }
+    const name = entry.name;
+    if (byName.has(name)) {
+      notes.push(`left out a second tool named ${JSON.stringify(name)} (tools/list entry #${index + 1})`);
+      return;
+    }
+    let inputSchema: JsonSchema;
+    if (isSchema(entry.inputSchema)) {
+      inputSchema = entry.inputSchema;
+    } else {
+      inputSchema = { type: 'object' };
+      notes.push(`tool ${JSON.stringify(name)} has no usable inputSchema (${short(entry.inputSchema)}); treating it as any object`);
+    }
+    const spec: ToolSpec = { name, inputSchema };
+    const title = typeof entry.title === 'string' ? entry.title : isObject(entry.annotations) ? entry.annotations.title : undefined;
+    if (typeof title === 'string') spec.title = title;
+    if (typeof entry.description === 'string') spec.description = entry.description;
+    if (isSchema(entry.outputSchema)) {
+      spec.outputSchema = entry.outputSchema;
+    } else if (entry.outputSchema !== undefined && entry.outputSchema !== null) {
+      notes.push(`tool ${JSON.stringify(name)} has an unusable outputSchema (${short(entry.outputSchema)}); ignoring it`);
+    }
+    byName.set(name, spec);
+  });
+  // Code-unit order, not localeCompare: the same list must sort the same on every machine.
+  const tools = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { tools, notes };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isSchema(value: unknown): value is JsonSchema {
+  return typeof value === 'boolean' || isObject(value);
+}
+
+function short(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = typeof value;
+  }
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}

@@ -1,0 +1,48 @@
+/** How the hub connects and how long it waits. */
+export interface HubOptions {
+  /** How long a server may take to start and answer `initialize` (and the SSE fallback, if any). */
+  connectTimeoutMs: number;
+  /** Default limit of one `tools/call` and of each `tools/list` page; default 60 000 (the SDK's). */
+  callTimeoutMs?: number;
+  /** `clientInfo.name` sent in `initialize`; default `runbyte`. */
+  clientName?: string;
+  /** `clientInfo.version` sent in `initialize`; default runbyte's version. */
+  clientVersion?: string;
+}
+
+/**
+ * One server that could not be reached. `message` is one line naming the server and the cause
+ * (`server "x": cannot start "cmd": not found (ENOENT)`), followed for stdio servers by the last
+ * lines the child wrote to stderr, each indented on its own line.
+ */
+export interface ServerFailure {
+  server: string;
+  message: string;
+}
+
+/** One content block of a tool result (text, image, audio, resource, ...), as sent. */
+export interface ToolContent {
+  type: string;
+  text?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A `tools/call` result exactly as the server sent it: `isError` results are returned, not thrown,
+ * and `structuredContent` is not checked against the tool's outputSchema. The same shape as
+ * `ToolCallResult` in templates/runtime.ts (which src/ cannot import: it is outside rootDir).
+ */
+export interface ToolCallResult {
+  content?: ToolContent[];
+  structuredContent?: unknown;
+  isError?: boolean;
+  [key: string]: unknown;
+}
+
+/** Options of one `callTool`. */
+export interface CallOptions {
+  /** Aborting rejects the call and sends `notifications/cancelled` to the server. */
+  signal?: AbortSignal;
+  /** Overrides `HubOptions.callTimeoutMs` for this call. */
+  timeoutMs?: number;
+}
