@@ -1,0 +1,182 @@
+// The guest half of the sandbox: the code that runs INSIDE QuickJS before the agent's bundle.
+//
+// `installGuest` is never called on the host. The host evaluates its source text
+// (`GUEST_SOURCE`) in each fresh QuickJS context and calls it with the natives. So it must stay
+// self-contained: no imports, no references to anything outside its own body, and only syntax
+// that TypeScript emits unchanged at our target (ES2022). Types are erased; they document the
+// contract with run.ts.
+
+/** Host functions the guest half is given (see run.ts). Only this file's closures can reach them. */
+export interface GuestNatives {
+  /** Records one console line; `length` is the length before the guest cut it to the budget. */
+  log(level: string, text: string, length: number): void;
+  /**
+   * Calls host function `name` with JSON-encoded arguments. Settles with its JSON (in chunks when
+   * long) or undefined, or rejects with a message.
+   */
+  call(name: string, argsJson: string): Promise<Chunked | undefined>;
+  /** Arms host timer `id`; false when the run has too many pending timers. */
+  setTimer(id: number, delayMs: number): boolean;
+  /** Disarms host timer `id`. */
+  clearTimer(id: number): void;
+}
+
+/**
+ * Host text coming in: one string, or consecutive pieces of at most `chunkChars` (never splitting
+ * a surrogate pair), so that no single copy needs a large buffer in the heap. Long text going out
+ * is read the same way, piece by piece, with `GuestEntry.slice`.
+ */
+export type Chunked = string | string[];
+
+/** Settings the host passes as JSON. */
+export interface GuestConfig {
+  hostNames: string[];
+  maxLogChars: number;
+  chunkChars: number;
+}
+
+/** What `installGuest` hands back to the host. */
+export interface GuestEntry {
+  /** Calls `globalThis.__runbyteMain` and resolves with the JSON text of its value (undefined for undefined). */
+  start(): Promise<string | undefined>;
+  /** The piece of `text` starting at `at` that the host copies out next (see `Chunked`). */
+  slice(text: string, at: number): string;
+  /** Runs the callback of timer `id`, if it is still pending. */
+  fire(id: number): void;
+}
+
+/**
+ * Installs console, timers and the host functions named in the config on the guest's global
+ * object, and returns the entry points the host drives the run with.
+ */
+export function installGuest(natives: GuestNatives, configJson: string): GuestEntry {
+  const global = globalThis as unknown as Record<string, unknown>;
+  const config = JSON.parse(configJson) as GuestConfig;
+  // Captured now so that agent code that replaces these globals only breaks itself.
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const GuestError = Error;
+  const GuestPromise = Promise;
+  const apply = Reflect.apply;
+  const sliceString = String.prototype.slice;
+  const TIMER_CALLBACKS = new Map<number, () => void>();
+  let nextTimerId = 1;
+  let logBudget = config.maxLogChars;
+
+  // Console: roughly Node's formatting. Strings print raw; everything else as compact JSON.
+  const describeFunction = (fn: { name?: string }) => (fn.name ? `[Function: ${fn.name}]` : '[Function (anonymous)]');
+  const formatOne = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    if (value === undefined) return 'undefined';
+    if (typeof value === 'bigint') return `${value}n`;
+    if (typeof value === 'symbol') return value.toString();
+    if (typeof value === 'function') return describeFunction(value);
+    if (value instanceof GuestError) return value.message ? `${value.name}: ${value.message}` : value.name;
+    if (typeof value !== 'object' || value === null) return String(value);
+    const seen = new Set<unknown>();
+    try {
+      const text = stringify(value, (_key, inner: unknown) => {
+        if (typeof inner === 'bigint') return `${inner}n`;
+        if (typeof inner === 'function') return describeFunction(inner);
+        if (typeof inner === 'symbol') return inner.toString();
+        if (inner instanceof Map) return { [`Map(${inner.size})`]: Object.fromEntries(inner) };
+        if (inner instanceof Set) return { [`Set(${inner.size})`]: [...inner] };
+        if (inner instanceof GuestError) return `${inner.name}: ${inner.message}`;
+        if (typeof inner === 'object' && inner !== null) {
+          if (seen.has(inner)) return '[Circular]';
+          seen.add(inner);
+        }
+        return inner;
+      });
+      return text ?? String(value);
+    } catch {
+      return String(value);
+    }
+  };
+  const consoleMethod = (level: string) =>
+    function (...args: unknown[]): void {
+      // Cut here, before the copy to the host, so a huge line costs the host nothing.
+      const text = logBudget > 0 ? args.map(formatOne).join(' ') : '';
+      const kept = text.length > logBudget ? text.slice(0, Math.max(0, logBudget)) : text;
+      logBudget -= kept.length;
+      natives.log(level, kept, text.length);
+    };
+  global.console = {
+    log: consoleMethod('log'),
+    info: consoleMethod('info'),
+    warn: consoleMethod('warn'),
+    error: consoleMethod('error'),
+    debug: consoleMethod('debug'),
+  };
+
+  // Timers: the callbacks stay here; the host only keeps one Node timer per pending id.
+  global.setTimeout = function setTimeout(callback: unknown, delay?: unknown, ...args: unknown[]): number {
+    if (typeof callback !== 'function') throw new TypeError('setTimeout: the callback must be a function');
+    const id = nextTimerId++;
+    const ms = Number(delay);
+    if (!natives.setTimer(id, ms > 0 ? ms : 0)) throw new RangeError('setTimeout: too many pending timers');
+    TIMER_CALLBACKS.set(id, () => {
+      (callback as (...callbackArgs: unknown[]) => unknown)(...args);
+    });
+    return id;
+  };
+  global.clearTimeout = function clearTimeout(id?: unknown): void {
+    if (typeof id === 'number' && TIMER_CALLBACKS.delete(id)) natives.clearTimer(id);
+  };
+
+  // Host functions: arguments and values cross as JSON text; a host rejection becomes an Error here.
+  for (const name of config.hostNames) {
+    global[name] = function (...args: unknown[]): Promise<unknown> {
+      let argsJson: string;
+      try {
+        argsJson = stringify(args);
+      } catch (error) {
+        return GuestPromise.reject(error);
+      }
+      return natives.call(name, argsJson).then(
+        (json) => (json === undefined ? undefined : parse(typeof json === 'string' ? json : json.join(''))),
+        (message: unknown) => {
+          throw new GuestError(String(message));
+        },
+      );
+    };
+  }
+
+  return {
+    async start(): Promise<string | undefined> {
+      const main = global.__runbyteMain;
+      if (typeof main !== 'function') {
+        throw new TypeError('the script did not set globalThis.__runbyteMain to a function');
+      }
+      let value: unknown;
+      try {
+        value = await (main as () => unknown)();
+      } catch (error) {
+        if (error instanceof GuestError) throw error;
+        let shown: string;
+        try {
+          shown = typeof error === 'string' ? stringify(error) : formatOne(error);
+        } catch {
+          shown = typeof error;
+        }
+        throw new GuestError(`a non-Error value was thrown: ${shown}`);
+      }
+      return stringify(value);
+    },
+    slice(text: string, at: number): string {
+      let end = Math.min(at + config.chunkChars, text.length);
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+      return apply(sliceString, text, [at, end]) as string;
+    },
+    fire(id: number): void {
+      const callback = TIMER_CALLBACKS.get(id);
+      if (!callback) return;
+      TIMER_CALLBACKS.delete(id);
+      callback();
+    },
+  };
+}
+
+/** The source text the host evaluates: an expression whose value is `installGuest`. */
+export const GUEST_SOURCE = `(${installGuest.toString()})`;

@@ -1,0 +1,467 @@
+import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import { messageOf } from '../shared/errors.js';
+import type { Engine } from './engine.js';
+import { GUEST_SOURCE, type GuestConfig } from './guest.js';
+import type { HeapGuard } from './heap.js';
+import type { LogEntry, SandboxOptions, SandboxOutcome } from './types.js';
+
+/** Name of the guest half (guest.ts) in stack traces; its frames are left out of outcomes. */
+const GUEST_FILE = 'runbyte-guest.js';
+const DEFAULT_FILENAME = 'bundle.js';
+/** TOOLCHAIN.md trap 3: above ~256 KiB V8's own stack overflows before QuickJS notices. */
+const DEFAULT_STACK_BYTES = 256 * 1024;
+const DEFAULT_MAX_LOG_CHARS = 1_000_000;
+/** Longest single string copied across the boundary (at most 3 bytes a char in the glue's buffer). */
+const CHUNK_CHARS = 64 * 1024;
+/** Pending guest timers, each one Node timer on the host. */
+const MAX_TIMERS = 10_000;
+const MAX_STACK_LINES = 40;
+const MAX_THROWN_CHARS = 2_000;
+/** Node's own ceiling for timer delays; longer ones fire at once with a warning. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+/** Prefix of the message for a thrown value that is not an Error (guest.ts says the same). */
+const NON_ERROR = 'a non-Error value was thrown:';
+const LEVELS: ReadonlySet<string> = new Set<LogEntry['level']>(['log', 'info', 'warn', 'error', 'debug']);
+
+type Failure = { ok: false; kind: 'runtime' | 'timeout' | 'memory'; message: string; stack?: string };
+type Ending = { ok: true; json: string | undefined } | Failure;
+
+/**
+ * One execution in one fresh engine. Every host entry point (the start, a settled host call, a
+ * fired timer) is a "host turn": it drives the guest, pumps its jobs, and checks whether the
+ * returned promise settled. Any exception the engine throws at the host (a trap, V8's own stack
+ * overflow) ends the run as an outcome, and the instance is then left untouched.
+ */
+export class Run {
+  private readonly heap: HeapGuard;
+  private readonly filename: string;
+  private readonly maxLogChars: number;
+  private readonly logs: LogEntry[] = [];
+  private logChars = 0;
+  private droppedLogs = 0;
+  /** Host calls in flight, by their guest promise. */
+  private readonly calls = new Set<QuickJSDeferredPromise>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private rt?: QuickJSRuntime;
+  private ctx?: QuickJSContext;
+  private startHandle?: QuickJSHandle;
+  private fireHandle?: QuickJSHandle;
+  private sliceHandle?: QuickJSHandle;
+  /** The promise `start()` returned. */
+  private main?: QuickJSHandle;
+  private deadline = Number.POSITIVE_INFINITY;
+  private deadlineTimer?: NodeJS.Timeout;
+  private interrupted = false;
+  private crashed = false;
+  private finished = false;
+  private report: (outcome: SandboxOutcome) => void = () => {};
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: SandboxOptions,
+  ) {
+    this.heap = engine.heap;
+    this.filename = options.filename ?? DEFAULT_FILENAME;
+    this.maxLogChars = Math.max(0, options.maxLogChars ?? DEFAULT_MAX_LOG_CHARS);
+  }
+
+  /** Evaluates `script`, calls its `__runbyteMain`, and settles with the outcome. Never rejects. */
+  execute(script: string): Promise<SandboxOutcome> {
+    const outcome = new Promise<SandboxOutcome>((resolve) => {
+      this.report = resolve;
+    });
+    this.hostTurn(() => {
+      const ctx = this.setUp();
+      const { timeoutMs } = this.options.limits;
+      this.deadline = performance.now() + timeoutMs;
+      // The interrupt handler does not run while the guest waits on the host (TOOLCHAIN.md trap 2).
+      this.deadlineTimer = setTimeout(() => this.finish(this.timedOut()), clampDelay(timeoutMs));
+      const evaluated = this.heap.asGuest(() => ctx.evalCode(script, this.filename, { type: 'global' }));
+      if (evaluated.error) return this.fail(evaluated.error);
+      evaluated.value.dispose();
+      const started = this.heap.asGuest(() => ctx.callFunction(this.startHandle!, ctx.undefined));
+      if (started.error) return this.fail(started.error);
+      this.main = started.value;
+      this.pump();
+    });
+    return outcome;
+  }
+
+  private setUp(): QuickJSContext {
+    const rt = this.engine.module.newRuntime();
+    this.rt = rt;
+    rt.setMaxStackSize(this.options.limits.stackBytes ?? DEFAULT_STACK_BYTES);
+    rt.setInterruptHandler(() => this.shouldInterrupt());
+    const ctx = rt.newContext();
+    this.ctx = ctx;
+
+    const install = ctx.unwrapResult(ctx.evalCode(GUEST_SOURCE, GUEST_FILE, { type: 'global' }));
+    const natives = this.newNatives(ctx);
+    const config: GuestConfig = { hostNames: Object.keys(this.options.host), maxLogChars: this.maxLogChars, chunkChars: CHUNK_CHARS };
+    const configHandle = ctx.newString(JSON.stringify(config));
+    const entry = ctx.unwrapResult(ctx.callFunction(install, ctx.undefined, natives, configHandle));
+    for (const handle of [install, natives, configHandle]) handle.dispose();
+    this.startHandle = ctx.getProp(entry, 'start');
+    this.fireHandle = ctx.getProp(entry, 'fire');
+    this.sliceHandle = ctx.getProp(entry, 'slice');
+    entry.dispose();
+    return ctx;
+  }
+
+  /** The host functions of guest.ts's `GuestNatives`. They run as host work (heap reserve usable). */
+  private newNatives(ctx: QuickJSContext): QuickJSHandle {
+    const natives = ctx.newObject();
+    const define = (name: string, body: (...args: QuickJSHandle[]) => QuickJSHandle | void) => {
+      const fn = ctx.newFunction(name, (...args) => this.heap.asHost(() => body(...args)));
+      ctx.setProp(natives, name, fn);
+      fn.dispose();
+    };
+    define('log', (level, text, length) => {
+      this.log(ctx.getString(level), ctx.getString(text), ctx.getNumber(length));
+    });
+    define('call', (name, argsJson) => this.startCall(ctx, ctx.getString(name), ctx.getString(argsJson)));
+    define('setTimer', (id, delay) => (this.setTimer(ctx.getNumber(id), ctx.getNumber(delay)) ? ctx.true : ctx.false));
+    define('clearTimer', (id) => {
+      this.clearTimer(ctx.getNumber(id));
+    });
+    return natives;
+  }
+
+  private shouldInterrupt(): boolean {
+    if (this.finished || this.heap.exhausted || performance.now() > this.deadline) {
+      this.interrupted = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** Runs `body` as one host turn; ends the run if the engine threw or the heap reserve was touched. */
+  private hostTurn(body: () => void): void {
+    if (this.finished) return;
+    try {
+      body();
+      if (!this.finished && this.heap.exhausted) this.finish(this.outOfMemory());
+    } catch (error) {
+      this.crash(error);
+    }
+  }
+
+  /** Runs the guest's pending jobs, then looks at the returned promise. */
+  private pump(): void {
+    const rt = this.rt!;
+    const result = this.heap.asGuest(() => rt.executePendingJobs());
+    if (result.error) return this.fail(result.error);
+    this.check();
+  }
+
+  private check(): void {
+    if (this.finished || !this.main) return;
+    const ctx = this.ctx!;
+    const state = ctx.getPromiseState(this.main);
+    if (state.type === 'pending') {
+      if (this.calls.size === 0 && this.timers.size === 0) {
+        // Out of memory, QuickJS drops promise jobs it cannot allocate.
+        if (this.heap.nearCeiling()) return this.finish(this.outOfMemory());
+        this.finish({
+          ok: false,
+          kind: 'runtime',
+          message: 'the returned promise never settled (nothing was left to wait for: no timers, no host calls)',
+        });
+      }
+      return;
+    }
+    if (state.type === 'rejected') return this.fail(state.error);
+    let json: string | undefined;
+    try {
+      json = ctx.typeof(state.value) === 'string' ? this.readString(ctx, state.value) : undefined;
+    } finally {
+      state.value.dispose();
+    }
+    this.finish({ ok: true, json }); // a no-op when copying the value out failed the run
+  }
+
+  // ---- host calls -------------------------------------------------------------------------
+
+  private startCall(ctx: QuickJSContext, name: string, argsJson: string): QuickJSHandle {
+    const deferred = ctx.newPromise();
+    this.calls.add(deferred);
+    const fn = Object.hasOwn(this.options.host, name) ? this.options.host[name] : undefined;
+    // Started now, settled in a later turn: many calls from one `Promise.all` run concurrently.
+    void (async () => {
+      if (!fn) throw new Error(`no host function named ${name}`);
+      return fn(...(JSON.parse(argsJson) as unknown[]));
+    })().then(
+      (value) => this.settleCall(deferred, true, value),
+      (error: unknown) => this.settleCall(deferred, false, error),
+    );
+    // The library disposes the returned handle; `deferred` keeps its resolvers.
+    return deferred.handle;
+  }
+
+  private settleCall(deferred: QuickJSDeferredPromise, ok: boolean, payload: unknown): void {
+    // After the end, teardown has disposed the deferred: the late answer is dropped.
+    if (this.finished) return;
+    this.hostTurn(() => {
+      const ctx = this.ctx!;
+      let json: string | undefined;
+      let rejection: string | undefined;
+      if (ok) {
+        try {
+          json = JSON.stringify(payload);
+        } catch (error) {
+          rejection = `the host function's value is not JSON: ${messageOf(error)}`;
+        }
+      } else {
+        rejection = messageOf(payload);
+      }
+      if (rejection !== undefined) {
+        const message = ctx.newString(rejection.length > CHUNK_CHARS ? `${rejection.slice(0, CHUNK_CHARS)}…` : rejection);
+        this.heap.asGuest(() => deferred.reject(message));
+        message.dispose();
+      } else {
+        // A value larger than the whole heap cannot fit (a QuickJS string takes a byte a char at least).
+        if (json !== undefined && json.length > this.engine.maxBytes) return this.finish(this.outOfMemory());
+        const value = json === undefined ? ctx.undefined : this.newChunked(ctx, json);
+        if (!value) return; // the heap ran out while copying: hostTurn ends the run
+        this.heap.asGuest(() => deferred.resolve(value));
+        value.dispose();
+      }
+      // Settled: teardown no longer needs to dispose it, and `check` no longer waits for it.
+      this.calls.delete(deferred);
+      this.pump();
+    });
+  }
+
+  /** A guest string, or an array of pieces for long text (guest.ts `Chunked`). */
+  private newChunked(ctx: QuickJSContext, text: string): QuickJSHandle | undefined {
+    if (text.length <= CHUNK_CHARS) return ctx.newString(text);
+    const array = ctx.newArray();
+    let index = 0;
+    for (const piece of chunks(text)) {
+      if (this.heap.exhausted) {
+        array.dispose();
+        return undefined;
+      }
+      const handle = ctx.newString(piece);
+      ctx.setProp(array, index++, handle);
+      handle.dispose();
+    }
+    return array;
+  }
+
+  /** Copies a guest string out, piece by piece when it is long; undefined when the guest failed to cut a piece. */
+  private readString(ctx: QuickJSContext, handle: QuickJSHandle): string | undefined {
+    const length = ctx.getLength(handle) ?? 0;
+    if (length <= CHUNK_CHARS) return ctx.getString(handle);
+    const parts: string[] = [];
+    for (let at = 0; at < length; ) {
+      const atHandle = ctx.newNumber(at);
+      const sliced = this.heap.asGuest(() => ctx.callFunction(this.sliceHandle!, ctx.undefined, handle, atHandle));
+      atHandle.dispose();
+      if (sliced.error) {
+        this.fail(sliced.error);
+        return undefined;
+      }
+      const text = ctx.getString(sliced.value);
+      sliced.value.dispose();
+      if (text.length === 0) throw new Error('a piece of the value came back empty');
+      parts.push(text);
+      at += text.length;
+    }
+    return parts.join('');
+  }
+
+  // ---- timers and console ---------------------------------------------------------------
+
+  private setTimer(id: number, delayMs: number): boolean {
+    if (this.timers.size >= MAX_TIMERS) return false;
+    this.timers.set(
+      id,
+      setTimeout(() => this.fireTimer(id), clampDelay(delayMs)),
+    );
+    return true;
+  }
+
+  private clearTimer(id: number): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+  }
+
+  private fireTimer(id: number): void {
+    if (!this.timers.delete(id)) return;
+    this.hostTurn(() => {
+      const ctx = this.ctx!;
+      const idHandle = ctx.newNumber(id);
+      const fired = this.heap.asGuest(() => ctx.callFunction(this.fireHandle!, ctx.undefined, idHandle));
+      idHandle.dispose();
+      if (fired.error) return this.fail(fired.error);
+      fired.value.dispose();
+      this.pump();
+    });
+  }
+
+  private log(level: string, text: string, length: number): void {
+    const room = this.maxLogChars - this.logChars;
+    if (room <= 0) {
+      this.droppedLogs++;
+      return;
+    }
+    const kept = text.length > room ? text.slice(0, room) : text;
+    this.logChars += kept.length;
+    const cut = Math.max(length, text.length) > kept.length;
+    this.logs.push({
+      level: LEVELS.has(level) ? (level as LogEntry['level']) : 'log',
+      text: cut ? `${kept}… [line cut: ${Math.max(length, text.length)} chars]` : kept,
+    });
+  }
+
+  // ---- endings ----------------------------------------------------------------------------
+
+  /** Ends the run with the guest value `error` (consumed). */
+  private fail(error: QuickJSHandle): void {
+    let thrown: { message: string; stack?: string };
+    try {
+      thrown = this.describe(error);
+    } finally {
+      error.dispose();
+    }
+    this.finish(this.classify(thrown));
+  }
+
+  private classify(thrown: { message: string; stack?: string }): Failure {
+    if (this.heap.exhausted) return this.outOfMemory();
+    if (this.interrupted) return this.timedOut();
+    if (/\bout of memory\b/i.test(thrown.message)) return { ok: false, kind: 'memory', message: 'out of memory', ...withStack(thrown.stack) };
+    // Out of memory, QuickJS may throw `null` when it cannot even allocate the error.
+    if (thrown.message.endsWith(`${NON_ERROR} null`) && this.heap.nearCeiling()) return this.outOfMemory();
+    return { ok: false, kind: 'runtime', message: thrown.message, ...withStack(thrown.stack) };
+  }
+
+  /** `Name: message` and the stack of a thrown Error; a short description of anything else. */
+  private describe(error: QuickJSHandle): { message: string; stack?: string } {
+    const ctx = this.ctx!;
+    if (ctx.typeof(error) === 'object') {
+      const name = this.stringProp(error, 'name');
+      const message = this.stringProp(error, 'message');
+      if (name !== undefined || message !== undefined) {
+        const text = name && message ? `${name}: ${message}` : message || name || 'Error';
+        return { message: text, stack: cleanStack(this.stringProp(error, 'stack'), this.filename) };
+      }
+    }
+    let shown: string;
+    try {
+      const value: unknown = ctx.dump(error);
+      shown = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    } catch {
+      shown = ctx.typeof(error);
+    }
+    if (shown.length > MAX_THROWN_CHARS) shown = `${shown.slice(0, MAX_THROWN_CHARS)}…`;
+    return { message: `${NON_ERROR} ${shown}` };
+  }
+
+  private stringProp(handle: QuickJSHandle, key: string): string | undefined {
+    const ctx = this.ctx!;
+    // A getter is guest code.
+    const value = this.heap.asGuest(() => ctx.getProp(handle, key));
+    try {
+      return ctx.typeof(value) === 'string' ? ctx.getString(value) : undefined;
+    } finally {
+      value.dispose();
+    }
+  }
+
+  private timedOut(): Failure {
+    return { ok: false, kind: 'timeout', message: `execution exceeded ${this.options.limits.timeoutMs} ms` };
+  }
+
+  private outOfMemory(): Failure {
+    return { ok: false, kind: 'memory', message: 'out of memory (the sandbox heap is full)' };
+  }
+
+  /** The engine threw at the host: a WebAssembly trap, an abort, or V8's own stack overflow. */
+  private crash(error: unknown): void {
+    this.crashed = true;
+    const message = messageOf(error);
+    const heapFull = this.engine.memory.buffer.byteLength >= this.heap.softPages * 64 * 1024;
+    if (this.heap.exhausted || heapFull) return this.finish(this.outOfMemory());
+    if (error instanceof RangeError && /call stack/i.test(message)) {
+      return this.finish({ ok: false, kind: 'runtime', message: 'InternalError: stack overflow (the host stack ran out)' });
+    }
+    const printed = this.engine.printed.length > 0 ? ` (${this.engine.printed.join(' | ')})` : '';
+    this.finish({ ok: false, kind: 'runtime', message: `the sandbox failed: ${message}${printed}` });
+  }
+
+  private finish(ending: Ending): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.deadlineTimer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    if (this.droppedLogs > 0) {
+      this.logs.push({
+        level: 'warn',
+        text: `[${this.droppedLogs} more console lines dropped: the sandbox keeps ${this.maxLogChars} chars of console output]`,
+      });
+    }
+    this.report({ ...ending, logs: this.logs });
+    this.teardown();
+  }
+
+  /** Frees the guest: pending deferreds before the runtime; never an instance that trapped (TOOLCHAIN.md trap 4). */
+  private teardown(): void {
+    if (this.crashed) return;
+    for (const call of this.calls) quietly(() => call.dispose());
+    this.calls.clear();
+    for (const handle of [this.main, this.startHandle, this.fireHandle, this.sliceHandle]) {
+      if (handle?.alive) quietly(() => handle.dispose());
+    }
+    quietly(() => this.ctx?.dispose());
+    quietly(() => this.rt?.dispose());
+  }
+}
+
+/** Consecutive pieces of at most CHUNK_CHARS, never splitting a surrogate pair (mirrors guest.ts). */
+function* chunks(text: string): Generator<string> {
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(at + CHUNK_CHARS, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    yield text.slice(at, end);
+    at = end;
+  }
+}
+
+/**
+ * The frames in the script (and native ones, which carry no position), at most MAX_STACK_LINES of
+ * them (a stack overflow has thousands). Frames of guest.ts or of `eval`ed text (`<input>`) are
+ * left out: their line numbers would be read as the script's.
+ */
+function cleanStack(stack: string | undefined, filename: string): string | undefined {
+  if (!stack) return undefined;
+  const inScript = new RegExp(`[ (]${filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d`);
+  const lines = stack.split('\n').filter((line) => inScript.test(line) || line.trimEnd().endsWith('(native)'));
+  if (lines.length === 0) return undefined;
+  if (lines.length > MAX_STACK_LINES) {
+    const more = lines.length - MAX_STACK_LINES;
+    lines.length = MAX_STACK_LINES;
+    lines.push(`    ... ${more} more frames`);
+  }
+  return lines.join('\n');
+}
+
+function withStack(stack: string | undefined): { stack?: string } {
+  return stack === undefined ? {} : { stack };
+}
+
+function clampDelay(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(MAX_DELAY_MS, Math.max(0, ms)) : MAX_DELAY_MS;
+}
+
+function quietly(body: () => void): void {
+  try {
+    body();
+  } catch {
+    // Disposing a runtime that was interrupted or ran out of memory can abort; the instance is
+    // dropped either way and its memory goes with it.
+  }
+}

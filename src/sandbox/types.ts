@@ -1,0 +1,57 @@
+/** Limits of one sandbox run. */
+export interface SandboxLimits {
+  /**
+   * Ceiling of the guest's WebAssembly memory, in bytes (rounded down to 64 KiB pages, at least
+   * 20 MiB: the engine's 16 MiB initial heap plus the host's reserve; at most 2 GiB). The guest gets
+   * about 15/16 of it; the rest is kept for copying values in and out.
+   */
+  memoryBytes: number;
+  /** Wall-clock limit of the run, in milliseconds, from the start of the script. */
+  timeoutMs: number;
+  /** Guest stack limit in bytes (default 256 KiB; more lets V8's own stack overflow first). */
+  stackBytes?: number;
+}
+
+/**
+ * A function the guest may call as `globalThis[name](...args)`. Arguments arrive as the JSON
+ * round trip of what the guest passed; the value is sent back as JSON.
+ */
+export type HostFunction = (...args: unknown[]) => Promise<unknown>;
+
+/** One console call of the guest. */
+export interface LogEntry {
+  level: 'log' | 'info' | 'warn' | 'error' | 'debug';
+  text: string;
+}
+
+/** How a run ended. Guest faults are outcomes, never exceptions. */
+export type SandboxOutcome =
+  | {
+      ok: true;
+      /** `JSON.stringify` of the value, done inside the guest; undefined when it gives undefined. */
+      json: string | undefined;
+      logs: LogEntry[];
+    }
+  | {
+      ok: false;
+      kind: 'runtime' | 'timeout' | 'memory';
+      /** One line, e.g. `TypeError: x is not a function`. */
+      message: string;
+      /** Guest stack frames (`    at fn (bundle.js:LINE:COL)`, COL 1-based), when there are any. */
+      stack?: string;
+      logs: LogEntry[];
+    };
+
+/** Options of `runInSandbox`. */
+export interface SandboxOptions {
+  limits: SandboxLimits;
+  /** Functions exposed as `globalThis[name]` in the guest. */
+  host: Record<string, HostFunction>;
+  /** Name of the script in stack traces (default `bundle.js`). */
+  filename?: string;
+  /**
+   * Console text kept for the outcome, in characters (default 1,000,000). Later lines are dropped
+   * and counted in a final `warn` entry, so a chatty loop cannot grow the host without bound.
+   */
+  maxLogChars?: number;
+}
