@@ -5,7 +5,7 @@ import { Hub } from '../../src/hub/index.js';
 import { readTools } from '../../src/hub/tools.js';
 import { fixtureServer, REPO } from '../helpers/servers.js';
 
-const CORPUS = join(REPO, '../shared/corpus/github-mcp-server.tools.json');
+const CORPUS = join(REPO, 'test/fixtures/corpus/github-mcp-server.tools.json');
 const HOSTILE = join(REPO, 'test/fixtures/hostile-tools.json');
 
 function toolsIn(file: string): unknown[] {
