@@ -1,6 +1,7 @@
 import type { Bundler } from '../bundle/index.js';
 import type { PreparedCode, TypeChecker } from '../check/index.js';
 import type { LogEntry, SandboxOutcome } from '../sandbox/index.js';
+import { readFileSync } from 'node:fs';
 import { messageOf } from '../shared/errors.js';
 import type { VfsRoots } from '../vfs/roots.js';
 import { SourceMap, type RawSourceMap } from './sourcemap.js';
@@ -20,10 +21,25 @@ export interface ExecLimits {
   maxOutputChars: number;
 }
 
+/** A module the agent can import by a bare name (e.g. `@runbyte/fs`), implemented by a real .ts file. */
+export interface ExtraModule {
+  specifier: string;
+  /** The .ts file that implements it; it is type-checked and bundled like the SDK. */
+  hostPath: string;
+}
+
 export interface ExecutorOptions {
   roots: VfsRoots;
   limits: ExecLimits;
   callTool: ToolCallFn;
+  /** More async host functions for the guest (globalThis[name]); arguments and results cross as JSON. */
+  host?: Record<string, (...args: unknown[]) => Promise<unknown>>;
+  modules?: ExtraModule[];
+  /**
+   * Called with the full JSON of a value longer than maxOutputChars, before it is cut; returns
+   * where it was kept (a /workspace path), which the cut note then names.
+   */
+  keepOversized?: (json: string) => Promise<string | undefined>;
 }
 
 /** The phases a failure is named by (SPEC.md, execute_code). */
@@ -55,8 +71,15 @@ export class Executor {
   async warm(): Promise<void> {
     this.loading ??= (async () => {
       const [{ TypeChecker }, { Bundler }] = await Promise.all([import('../check/index.js'), import('../bundle/index.js')]);
-      this.checker = new TypeChecker(this.options.roots);
-      this.bundler = new Bundler(this.options.roots);
+      const modules = this.options.modules ?? [];
+      const extraFiles: Record<string, string> = {};
+      for (const module of modules) {
+        extraFiles[`/node_modules/${module.specifier}/index.ts`] = readFileSync(module.hostPath, 'utf8');
+      }
+      this.checker = new TypeChecker(this.options.roots, { extraFiles });
+      this.bundler = new Bundler(this.options.roots, {
+        extraModules: Object.fromEntries(modules.map((module) => [module.specifier, module.hostPath])),
+      });
     })();
     await this.loading;
   }
@@ -99,6 +122,7 @@ export class Executor {
         limits: { memoryBytes: limits.memoryBytes, timeoutMs: limits.timeoutMs },
         filename: 'bundle.js',
         host: {
+          ...this.options.host,
           __runbyteCallTool: (server, tool, args) =>
             this.options.callTool(String(server), String(tool), (args ?? {}) as Record<string, unknown>, abort.signal),
         },
@@ -110,7 +134,14 @@ export class Executor {
     timings.runMs = performance.now() - started;
     const consoleText = cut(formatConsole(outcome.logs));
 
-    if (outcome.ok) return { ok: true, value: cut(outcome.json ?? 'null'), console: consoleText, timings };
+    if (outcome.ok) {
+      const json = outcome.json ?? 'null';
+      if (json.length <= limits.maxOutputChars || !this.options.keepOversized) {
+        return { ok: true, value: cut(json), console: consoleText, timings };
+      }
+      const kept = await this.options.keepOversized(json).catch(() => undefined);
+      return { ok: true, value: cutText(json, limits.maxOutputChars, kept), console: consoleText, timings };
+    }
     if (outcome.kind === 'timeout') {
       const seconds = Math.round((limits.timeoutMs / 1000) * 10) / 10;
       return { ok: false, phase: 'Timed out', message: `Timed out after ${seconds} s`, console: consoleText, timings };
@@ -136,9 +167,10 @@ export class Executor {
 }
 
 /** Cuts text longer than `max`, saying how long it was (SPEC.md: output is cut with a note). */
-export function cutText(text: string, max: number): string {
+export function cutText(text: string, max: number, keptAt?: string): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max)}\n… [output cut: ${text.length.toLocaleString('en-US')} chars in all, the first ${max.toLocaleString('en-US')} shown]`;
+  const where = keptAt ? `; the full value is in ${keptAt}` : '';
+  return `${text.slice(0, max)}\n… [output cut: ${text.length.toLocaleString('en-US')} chars in all, the first ${max.toLocaleString('en-US')} shown${where}]`;
 }
 
 function formatConsole(logs: LogEntry[]): string {
