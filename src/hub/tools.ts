@@ -20,9 +20,10 @@ export function readTools(entries: unknown[]): ReadTools {
   const byName = new Map<string, ToolSpec>();
   const notes: string[] = [];
   entries.forEach((entry, index) => {
-    if (!isObject(entry) || typeof entry.name !== 'string' || entry.name === '') {
+    // An empty name is odd but callable; codegen gives it a deterministic identifier.
+    if (!isObject(entry) || typeof entry.name !== 'string') {
       const name = isObject(entry) ? entry.name : undefined;
-      const why = name === undefined ? 'it has no name' : name === '' ? 'its name is empty' : `its name is not a string (${short(name)})`;
+      const why = name === undefined ? 'it has no name' : `its name is not a string (${short(name)})`;
       notes.push(`left out tools/list entry #${index + 1}: ${why}`);
       return;
     }

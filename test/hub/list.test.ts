@@ -66,7 +66,7 @@ describe('listTools: lenient with malformed tools', () => {
     const sent = toolsIn(HOSTILE);
     const named = sent.filter(
       (entry): entry is { name: string } =>
-        typeof entry === 'object' && entry !== null && typeof (entry as { name?: unknown }).name === 'string' && (entry as { name: string }).name !== '',
+        typeof entry === 'object' && entry !== null && typeof (entry as { name?: unknown }).name === 'string',
     );
     const expected = [...new Set(named.map((entry) => entry.name))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
@@ -96,7 +96,7 @@ describe('readTools', () => {
     ['an array inputSchema becomes any object', [{ name: 'a', inputSchema: [1] }], [{ name: 'a', inputSchema: o }], 1],
     ['no name: left out', [{ inputSchema: o }, { name: 'b', inputSchema: o }], [{ name: 'b', inputSchema: o }], 1],
     ['a number name: left out', [{ name: 3, inputSchema: o }], [], 1],
-    ['an empty name: left out', [{ name: '', inputSchema: o }], [], 1],
+    ['an empty name: kept (it is callable)', [{ name: '', inputSchema: o }], [{ name: '', inputSchema: o }], 0],
     ['null and strings: left out', [null, 'x', 4], [], 3],
     ['a repeated name: the first is kept', [{ name: 'a', inputSchema: o, description: 'one' }, { name: 'a', inputSchema: o, description: 'two' }], [{ name: 'a', inputSchema: o, description: 'one' }], 1],
     ['a non-string description is left out', [{ name: 'a', inputSchema: o, description: 5 }], [{ name: 'a', inputSchema: o }], 0],
