@@ -1,6 +1,9 @@
 import { relative, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
+import type { RunbyteConfig } from '../config/index.js';
 import { generate, type GenerateReport } from '../generate/index.js';
+import { RunbyteError } from '../shared/errors.js';
+import { formatChange, watchGenerate, type WatchEvent } from '../watch/index.js';
 import { RunbyteCommand } from './base.js';
 
 export default class Generate extends RunbyteCommand {
@@ -10,17 +13,23 @@ export default class Generate extends RunbyteCommand {
     '<%= config.bin %> generate',
     '<%= config.bin %> generate --check',
     '<%= config.bin %> generate --server github --out sdk',
+    '<%= config.bin %> generate --watch',
   ];
 
   static override flags = {
     out: Flags.string({ char: 'o', description: 'output folder (default: outDir from the config, else generated/ beside it)' }),
     server: Flags.string({ char: 's', description: 'regenerate only this server (repeatable)', multiple: true }),
     check: Flags.boolean({ description: 'write nothing; exit 1 naming each file that would change' }),
+    watch: Flags.boolean({
+      char: 'w',
+      description: 'keep running: regenerate when the config file changes or a server sends tools/list_changed',
+    }),
   };
 
   async run(): Promise<GenerateReport> {
     const { flags } = await this.parse(Generate);
     const config = this.loadConfig(flags.config);
+    if (flags.watch) return this.watch(config, flags.out ? resolve(flags.out) : undefined, flags.server, flags.check);
     const report = await generate(config, {
       outDir: flags.out ? resolve(flags.out) : undefined,
       servers: flags.server,
@@ -30,6 +39,44 @@ export default class Generate extends RunbyteCommand {
     if (report.failures.length > 0 || (report.check && stale > 0)) process.exitCode = 1;
     if (!this.jsonEnabled()) this.render(report);
     return report;
+  }
+
+  /** `--watch`: the first generation as usual, then one line per change until SIGINT/SIGTERM. */
+  private async watch(config: RunbyteConfig, outDir: string | undefined, servers: string[] | undefined, check: boolean): Promise<never> {
+    // Both are one-shot answers; --watch never finishes.
+    if (check) throw new RunbyteError('USAGE', '--watch cannot be combined with --check', { suggestions: ['run `runbyte generate --check` on its own'] });
+    if (this.jsonEnabled()) {
+      throw new RunbyteError('USAGE', '--watch prints one line per change and cannot be combined with --json');
+    }
+    const session = await watchGenerate(config, { outDir, servers, onEvent: (event) => this.renderEvent(event) });
+    this.render(session.initial);
+    const configName = relative(process.cwd(), config.path) || config.path;
+    this.log(`watching ${configName} and ${session.regenerator.servers().length} servers for changes (Ctrl-C to stop)`);
+    let stopping = false;
+    const stop = async (code: number) => {
+      if (stopping) return;
+      stopping = true;
+      await session.close();
+      process.exit(code);
+    };
+    process.once('SIGINT', () => void stop(130));
+    process.once('SIGTERM', () => void stop(143));
+    return new Promise<never>(() => {});
+  }
+
+  private renderEvent(event: WatchEvent): void {
+    if (event.kind === 'config-error') {
+      process.stderr.write(`✗ ${event.message.split('\n')[0]} (keeping the last good config)\n`);
+      return;
+    }
+    // A list_changed that changed nothing (server-everything sends one after initialize) says nothing.
+    const quiet = event.regeneration.reason === 'list_changed';
+    for (const change of event.regeneration.changes) {
+      const line = formatChange(change, { quiet });
+      if (line === undefined) continue;
+      if (change.kind === 'failed') process.stderr.write(`${line}\n`);
+      else this.log(line);
+    }
   }
 
   private render(report: GenerateReport): void {

@@ -25,6 +25,11 @@ export default class Serve extends RunbyteCommand {
     const { flags } = await this.parse(Serve);
     const config = this.loadConfig(flags.config);
     const engine = await Engine.start(config, { regenerate: flags.frozen ? 'never' : 'always', warnDrift: flags.frozen });
+    // Live tools (SPEC.md): list_changed rewrites the SDK (not under --frozen); file changes reach the executor.
+    await engine.startLive({ regenerate: !flags.frozen }).catch(async (error: unknown) => {
+      await engine.close();
+      throw error;
+    });
     const out = relative(process.cwd(), config.outDir) || '.';
     log(`${engine.hub.connected().length}/${config.servers.length} servers connected; SDK in ${out}`);
 

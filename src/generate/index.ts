@@ -14,7 +14,10 @@ import { GENERATOR } from '../shared/version.js';
 export interface GenerateOptions {
   /** Output folder; default `config.outDir`. */
   outDir?: string;
-  /** Regenerate only these servers; the others keep their files and lock entries. */
+  /**
+   * Regenerate only these servers; the others keep their files and lock entries. Omitted: all of
+   * them. Empty: none (only the root files are rewritten and servers no longer configured pruned).
+   */
   servers?: string[];
   /** Write nothing; report what would change. */
   check?: boolean;
@@ -60,7 +63,9 @@ export async function generateWith(
 ): Promise<GenerateReport> {
   const outDir = options.outDir ?? config.outDir;
   const selected = selectServers(config, options.servers);
-  const listed = await hub.listAll();
+  // Only the selected servers are listed: a list_changed from one server must not re-list (or
+  // restart) the others (issue 5).
+  const listed = await hub.listAll(selected);
   const failures = [...startFailures, ...listed.failures].filter((f) => selected.includes(f.server));
   const byName = new Map(listed.tools.filter((t) => selected.includes(t.server)).map((t) => [t.server, t]));
 
@@ -103,7 +108,7 @@ export async function generateWith(
 
 function selectServers(config: RunbyteConfig, names: string[] | undefined): string[] {
   const all = config.servers.map((server) => server.name);
-  if (!names || names.length === 0) return all;
+  if (!names) return all;
   for (const name of names) {
     if (!all.includes(name)) {
       throw new RunbyteError('USAGE', `no server named "${name}" in ${config.path}`, {

@@ -14,7 +14,7 @@ import { forgetChild, signalChild, trackChild } from './children.js';
 import { describeHttpError, describeSpawnError, mcpErrorText, seconds, suggestsSse, withTail } from './describe.js';
 import { StderrTail } from './stderr.js';
 import { readTools } from './tools.js';
-import type { CallOptions, ToolCallResult } from './types.js';
+import type { CallOptions, ToolCallResult, ToolsChangedReason } from './types.js';
 
 /** A restart is tried at most this often once a server has failed twice in a row. */
 const RETRY_INTERVAL_MS = 1000;
@@ -36,7 +36,8 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   callTimeoutMs: number;
   clientInfo: { name: string; version: string };
-  onToolsChanged: (server: string) => void;
+  /** A `notifications/tools/list_changed`, or a restart after the server died (its tools may differ). */
+  onToolsChanged: (server: string, reason: ToolsChangedReason) => void;
 }
 
 /** One transport + client; a restart makes a new one. */
@@ -238,8 +239,12 @@ export class Connection {
         await this.shutdown(session, false);
         throw new RunbyteError('SERVER_FAILED', `server "${this.name}": the connection is closed`);
       }
+      const restarted = this.everConnected;
       this.current = session;
       this.everConnected = true;
+      // A server that comes back may list other tools than before it died, and it cannot have
+      // told us (issue 5, SPEC.md "Live tools"): listeners hear of it as they do of a list_changed.
+      if (restarted) this.options.onToolsChanged(this.name, 'restarted');
       return session;
     } catch (error) {
       if (error instanceof RunbyteError) throw error;
@@ -325,7 +330,7 @@ export class Connection {
       closed: new Promise<void>((resolve) => (markClosed = resolve)),
     };
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-      if (!this.closing) this.options.onToolsChanged(this.name);
+      if (!this.closing) this.options.onToolsChanged(this.name, 'list_changed');
     });
     client.onerror = (error) => {
       debug(`server "${this.name}": ${error.message}`);

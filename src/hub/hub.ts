@@ -5,7 +5,7 @@ import { log } from '../shared/log.js';
 import type { ServerTools, ToolSpec } from '../shared/tool-spec.js';
 import { VERSION } from '../shared/version.js';
 import { Connection, type ConnectionOptions } from './connection.js';
-import type { CallOptions, HubOptions, ServerFailure, ToolCallResult } from './types.js';
+import type { CallOptions, HubOptions, ServerFailure, ToolCallResult, ToolsChangedReason } from './types.js';
 
 /** The SDK's default request timeout, kept as runbyte's default for one call or one list page. */
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -17,7 +17,7 @@ const DEFAULT_CALL_TIMEOUT_MS = 60_000;
  */
 export class Hub {
   private readonly connections = new Map<string, Connection>();
-  private readonly listeners = new Set<(server: string) => void>();
+  private readonly listeners = new Set<(server: string, reason: ToolsChangedReason) => void>();
   private readonly connectionOptions: ConnectionOptions;
   private closing?: Promise<void>;
 
@@ -27,7 +27,7 @@ export class Hub {
       connectTimeoutMs: options.connectTimeoutMs,
       callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
       clientInfo: { name: options.clientName ?? 'runbyte', version: options.clientVersion ?? VERSION },
-      onToolsChanged: (server) => this.toolsChanged(server),
+      onToolsChanged: (server, reason) => this.toolsChanged(server, reason),
     };
     for (const config of servers) this.add(config);
   }
@@ -59,13 +59,14 @@ export class Hub {
   }
 
   /**
-   * `listTools` for every connected server, sorted by server; a server that fails is in
-   * `failures`. A server that connected once and died since is restarted and listed too; one
-   * that never connected is left out (start() or update() reported it).
+   * `listTools` for every connected server (or only those named in `only`), sorted by server; a
+   * server that fails is in `failures`. A server that connected once and died since is restarted
+   * and listed too; one that never connected is left out (start() or update() reported it).
    */
-  async listAll(): Promise<{ tools: ServerTools[]; failures: ServerFailure[] }> {
+  async listAll(only?: string[]): Promise<{ tools: ServerTools[]; failures: ServerFailure[] }> {
     const names = [...this.connections.values()]
       .filter((connection) => connection.isConnected || connection.hasConnected)
+      .filter((connection) => only === undefined || only.includes(connection.name))
       .map((connection) => connection.name)
       .sort();
     const settled = await Promise.allSettled(names.map((name) => this.listTools(name)));
@@ -101,10 +102,13 @@ export class Hub {
   }
 
   /**
-   * Calls `listener(server)` whenever a server sends `notifications/tools/list_changed` (each
-   * one: bursts are not coalesced here). Returns a function that unsubscribes.
+   * Calls `listener(server, 'list_changed')` whenever a server sends
+   * `notifications/tools/list_changed` (each one: bursts are not coalesced here), and
+   * `listener(server, 'restarted')` when a server that had died has been started again (its tools
+   * may have changed meanwhile, and it sends no notification for that; issue 5). Connecting for
+   * the first time, in start() or update(), does not call it. Returns a function that unsubscribes.
    */
-  onToolsChanged(listener: (server: string) => void): () => void {
+  onToolsChanged(listener: (server: string, reason: ToolsChangedReason) => void): () => void {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
@@ -173,10 +177,10 @@ export class Hub {
     if (this.closing) throw new RunbyteError('INTERNAL', 'the hub is closed');
   }
 
-  private toolsChanged(server: string): void {
+  private toolsChanged(server: string, reason: ToolsChangedReason): void {
     for (const listener of [...this.listeners]) {
       try {
-        listener(server);
+        listener(server, reason);
       } catch (error) {
         log(`a tools/list_changed listener failed for server "${server}": ${messageOf(error)}`);
       }

@@ -2,4 +2,4 @@
  * hub/: the downstream MCP servers (the only MCP client user). See docs/architecture.md.
  */
 export { Hub } from './hub.js';
-export type { CallOptions, HubOptions, ServerFailure, ToolCallResult, ToolContent } from './types.js';
+export type { CallOptions, HubOptions, ServerFailure, ToolCallResult, ToolContent, ToolsChangedReason } from './types.js';

@@ -39,6 +39,9 @@ export interface ToolCallResult {
   [key: string]: unknown;
 }
 
+/** Why a server's tools may have changed: it said so, or it died and was started again. */
+export type ToolsChangedReason = 'list_changed' | 'restarted';
+
 /** Options of one `callTool`. */
 export interface CallOptions {
   /** Aborting rejects the call and sends `notifications/cancelled` to the server. */

@@ -6,6 +6,13 @@ import { generateWith, type GenerateReport } from '../generate/index.js';
 import { Hub, type ServerFailure } from '../hub/index.js';
 import { log } from '../shared/log.js';
 import type { VfsRoots } from '../vfs/roots.js';
+import { LiveSdk } from '../watch/index.js';
+import { createWorkspace } from '../workspace/index.js';
+
+export interface LiveOptions {
+  /** Rewrite a server's SDK files on its tools/list_changed; default true (false for `serve --frozen`). */
+  regenerate?: boolean;
+}
 
 export interface EngineOptions {
   /** Regenerate the SDK at start: always (serve), never (--frozen), or only when there is none yet (run). */
@@ -21,13 +28,17 @@ export interface EngineOptions {
 export class Engine {
   readonly roots: VfsRoots;
   readonly executor: Executor;
+  private live?: Promise<LiveSdk>;
   private constructor(
     readonly config: RunbyteConfig,
     readonly hub: Hub,
     readonly failures: ServerFailure[],
     readonly report: GenerateReport | undefined,
+    /** Servers that announced new tools after the SDK was listed at start, and until startLive(). */
+    private readonly early: { servers: Set<string>; stop: () => void },
   ) {
     this.roots = { generatedDir: config.outDir, workspaceDir: config.workspaceDir };
+    const workspace = createWorkspace({ dir: config.workspaceDir, quotaBytes: config.sandbox.workspaceQuotaMb * 2 ** 20 });
     this.executor = new Executor({
       roots: this.roots,
       limits: {
@@ -36,6 +47,9 @@ export class Engine {
         maxOutputChars: config.sandbox.maxOutputChars,
       },
       callTool: (server, tool, args, signal) => hub.callTool(server, tool, args, { signal }),
+      host: workspace.host,
+      modules: workspace.modules,
+      keepOversized: workspace.keepOversized,
     });
   }
 
@@ -46,12 +60,17 @@ export class Engine {
       connectTimeoutMs: config.server.connectTimeout * 1000,
       callTimeoutMs: config.server.timeout * 1000,
     });
+    // A server may announce tools right after initialize (server-everything does, TOOLCHAIN trap
+    // 10): what arrives after the listing below must not be lost before startLive() listens.
+    const early = new Set<string>();
+    const stopEarly = hub.onToolsChanged((server) => early.add(server));
     try {
       const failures = await hub.start();
       for (const failure of failures) log(`✗ ${failure.message}`);
       const hasSdk = existsSync(join(config.outDir, 'runbyte.lock.json'));
       let report: GenerateReport | undefined;
       if (options.regenerate === 'always' || (options.regenerate === 'missing' && !hasSdk)) {
+        early.clear();
         report = await generateWith(hub, config, {}, failures);
       } else if (options.warnDrift) {
         const drift = await generateWith(hub, config, { check: true }, failures);
@@ -60,19 +79,50 @@ export class Engine {
           log(`warning: the SDK in ${config.outDir} differs from the live servers (${stale.length} files); serving it as it is (--frozen)`);
         }
       }
-      const engine = new Engine(config, hub, failures, report);
+      const engine = new Engine(config, hub, failures, report, { servers: early, stop: stopEarly });
       return engine;
     } catch (error) {
+      stopEarly();
       await hub.close();
       throw error;
     }
   }
 
-  execute(code: string): Promise<ExecOutcome> {
+  /**
+   * Keeps what agents see current (SPEC.md, "Live tools"; issue 5): a server's
+   * `tools/list_changed` (or its restart) rewrites that server's SDK files, and every change under
+   * the generated folder or the workspace — ours, by hand, or by another `runbyte generate` —
+   * drops the executor's cached copies of exactly those files. `serve` calls it once after start;
+   * `run` never does. Idempotent.
+   */
+  startLive(options: LiveOptions = {}): Promise<LiveSdk> {
+    this.live ??= (async () => {
+      this.early.stop();
+      return LiveSdk.start({
+        hub: this.hub,
+        config: this.config,
+        regenerate: options.regenerate ?? true,
+        invalidate: (paths) => this.executor.invalidate(paths),
+        replay: this.early.servers,
+      });
+    })();
+    return this.live;
+  }
+
+  /**
+   * Runs agent code. When a regeneration is due or running (a server has just announced new
+   * tools), waits for it first, at most two seconds, so the code is checked against the new SDK.
+   */
+  async execute(code: string): Promise<ExecOutcome> {
+    const live = await this.live?.catch(() => undefined);
+    await live?.settled(2000);
     return this.executor.execute(code);
   }
 
   async close(): Promise<void> {
+    this.early.stop();
+    const live = await this.live?.catch(() => undefined);
+    await live?.close();
     await Promise.allSettled([this.executor.close(), this.hub.close()]);
   }
 }

@@ -1,4 +1,4 @@
-export { Engine, type EngineOptions } from './engine.js';
+export { Engine, type EngineOptions, type LiveOptions } from './engine.js';
 export { serveHttp, isLocalOrigin, type HttpHandle, type HttpOptions } from './http.js';
 export { createSession, toResult } from './server.js';
 export { serveStdio } from './stdio.js';

@@ -29,7 +29,7 @@ export const TOOLS = [
   {
     name: 'execute_code',
     description:
-      "Run TypeScript in a sandbox: `import { fn } from './servers/<server>'`, call tools, filter and join their data in code, and return only what you need (JSON). Top-level await and return, or `async function exec()`. Type-checked first; console output is returned too.",
+      "Run TypeScript in a sandbox: `import { fn } from './servers/<server>'`, call tools, filter and join their data in code, and return only what you need (JSON). Top-level await and return, or `async function exec()`. Type-checked first; console output is returned too. Keep files and reusable .ts skills in /workspace with `import * as fs from '@runbyte/fs'` (readFile, writeFile, listDir, remove); import skills from './workspace/...'.",
     inputSchema: {
       type: 'object',
       properties: { code: { type: 'string' } },
