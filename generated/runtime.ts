@@ -52,11 +52,27 @@ export function setToolCaller(caller: ToolCaller | undefined): void {
 
 /** Calls `tool` on `server` and returns its value (see `toolValue`). */
 export async function callTool(server: string, tool: string, args: object = {}): Promise<Untyped> {
+  // Taken before the first await, while the caller's frames are still on the stack: a call that
+  // fails then points at the line that made it, not only at this file.
+  const site = new Error();
   const caller = bound ?? (globalThis as { __runbyteCallTool?: ToolCaller }).__runbyteCallTool;
   if (!caller) {
     throw new Error('runbyte: no tool caller is bound; call setToolCaller() from runtime.ts first');
   }
-  return toolValue(server, tool, await caller(server, tool, args));
+  try {
+    return toolValue(server, tool, await caller(server, tool, args));
+  } catch (error) {
+    throw withCallSite(error, site);
+  }
+}
+
+/** `error` with the frames of `site` above `callTool` (the code that made the call) appended to its stack. */
+function withCallSite(error: unknown, site: Error): unknown {
+  const frames = (site.stack ?? '').split('\n').filter((line) => /^\s*at /.test(line)).slice(1);
+  if (error instanceof Error && frames.length > 0) {
+    error.stack = [error.stack?.trimEnd(), ...frames].filter(Boolean).join('\n');
+  }
+  return error;
 }
 
 /**

@@ -33,7 +33,10 @@ export default class Run extends RunbyteCommand {
       process.stderr.write(`${outcome.message}\n`);
       return undefined;
     }
-    if (this.jsonEnabled()) return { ok: true, value: JSON.parse(outcome.value) as unknown };
+    if (this.jsonEnabled()) {
+      // A cut value is no longer JSON: it goes out as the text execute_code would show, flagged.
+      return outcome.truncated ? { ok: true, truncated: true, text: outcome.value } : { ok: true, value: JSON.parse(outcome.value) as unknown };
+    }
     process.stdout.write(`${outcome.value}\n`);
     return undefined;
   }

@@ -46,7 +46,15 @@ export interface ExecutorOptions {
 export type FailurePhase = 'Type check failed' | 'Bundle failed' | 'Runtime error' | 'Timed out' | 'Memory limit exceeded';
 
 export type ExecOutcome =
-  | { ok: true; /** JSON of the returned value, cut to maxOutputChars. */ value: string; console: string; timings: Timings }
+  | {
+      ok: true;
+      /** JSON of the returned value, cut to maxOutputChars (then no longer JSON: see `truncated`). */
+      value: string;
+      /** The JSON was longer than maxOutputChars: `value` is its first part followed by a note giving its full size. */
+      truncated: boolean;
+      console: string;
+      timings: Timings;
+    }
   | { ok: false; phase: FailurePhase; /** Full text: the phase line first. */ message: string; console: string; timings: Timings };
 
 export interface Timings {
@@ -92,7 +100,7 @@ export class Executor {
 
   async execute(code: string): Promise<ExecOutcome> {
     await this.warm();
-    const { prepareAgentCode, formatDiagnostic } = await import('../check/index.js');
+    const { prepareAgentCode, formatDiagnostic, WRAPPER_LINES } = await import('../check/index.js');
     const { runInSandbox } = await import('../sandbox/index.js');
     const limits = this.options.limits;
     const timings: Timings = { checkMs: 0, bundleMs: 0, runMs: 0 };
@@ -116,7 +124,9 @@ export class Executor {
 
     started = performance.now();
     const abort = new AbortController();
+    const inFlight = new CallCounter();
     let outcome: SandboxOutcome;
+    let pendingCalls: string;
     try {
       outcome = await runInSandbox(bundled.script, {
         limits: { memoryBytes: limits.memoryBytes, timeoutMs: limits.timeoutMs },
@@ -124,9 +134,14 @@ export class Executor {
         host: {
           ...this.options.host,
           __runbyteCallTool: (server, tool, args) =>
-            this.options.callTool(String(server), String(tool), (args ?? {}) as Record<string, unknown>, abort.signal),
+            inFlight.track(
+              `${String(server)}.${String(tool)}`,
+              this.options.callTool(String(server), String(tool), (args ?? {}) as Record<string, unknown>, abort.signal),
+            ),
         },
       });
+      // Read before the abort below settles them: what the run was still waiting for when it ended.
+      pendingCalls = inFlight.describe();
     } finally {
       // Whatever ended the run, calls still in flight downstream are abandoned with it.
       abort.abort();
@@ -136,15 +151,15 @@ export class Executor {
 
     if (outcome.ok) {
       const json = outcome.json ?? 'null';
-      if (json.length <= limits.maxOutputChars || !this.options.keepOversized) {
-        return { ok: true, value: cut(json), console: consoleText, timings };
-      }
-      const kept = await this.options.keepOversized(json).catch(() => undefined);
-      return { ok: true, value: cutText(json, limits.maxOutputChars, kept), console: consoleText, timings };
+      if (json.length <= limits.maxOutputChars) return { ok: true, value: json, truncated: false, console: consoleText, timings };
+      const kept = await this.options.keepOversized?.(json).catch(() => undefined);
+      return { ok: true, value: cutText(json, limits.maxOutputChars, kept), truncated: true, console: consoleText, timings };
     }
     if (outcome.kind === 'timeout') {
       const seconds = Math.round((limits.timeoutMs / 1000) * 10) / 10;
-      return { ok: false, phase: 'Timed out', message: `Timed out after ${seconds} s`, console: consoleText, timings };
+      // A hung downstream server and the agent's own endless loop look alike from outside.
+      const waiting = pendingCalls ? `\nstill waiting on ${pendingCalls}` : '';
+      return { ok: false, phase: 'Timed out', message: cut(`Timed out after ${seconds} s${waiting}`), console: consoleText, timings };
     }
     if (outcome.kind === 'memory') {
       const mb = Math.round(limits.memoryBytes / 2 ** 20);
@@ -156,13 +171,37 @@ export class Executor {
         timings,
       };
     }
-    const frames = agentFrames(outcome.stack, bundled.map, prepared);
+    const frames = agentFrames(outcome.stack, bundled.map, prepared, WRAPPER_LINES + lineCount(code));
     const message = ['Runtime error', outcome.message, ...frames.map((frame) => `    at ${frame}`)].join('\n');
     return { ok: false, phase: 'Runtime error', message: cut(message), console: consoleText, timings };
   }
 
   async close(): Promise<void> {
     await this.bundler?.close();
+  }
+}
+
+/** Tool calls in flight, by `server.tool`. */
+class CallCounter {
+  private readonly counts = new Map<string, number>();
+
+  track<T>(name: string, call: Promise<T>): Promise<T> {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    const done = () => {
+      const left = this.counts.get(name)! - 1;
+      if (left > 0) this.counts.set(name, left);
+      else this.counts.delete(name);
+    };
+    call.then(done, done);
+    return call;
+  }
+
+  /** E.g. `3 tool calls: github.search_code (2), memory.read_graph`; empty when none. */
+  describe(): string {
+    const total = [...this.counts.values()].reduce((sum, count) => sum + count, 0);
+    if (total === 0) return '';
+    const names = [...this.counts].map(([name, count]) => (count > 1 ? `${name} (${count})` : name));
+    return `${total} tool call${total === 1 ? '' : 's'}: ${names.join(', ')}`;
   }
 }
 
@@ -179,8 +218,18 @@ function formatConsole(logs: LogEntry[]): string {
 
 const FRAME = /([^\s()]+?):(\d+)(?::(\d+))?\)?\s*$/;
 
-/** The stack frames that fall in the agent's code or its workspace modules, in the agent's coordinates. */
-function agentFrames(stack: string | undefined, map: RawSourceMap, prepared: PreparedCode): string[] {
+/** Lines of the agent's code, counted as TypeScript (and so `prepareAgentCode`) counts them. */
+function lineCount(code: string): number {
+  return code.split(/\r\n|[\r\n\u2028\u2029]/).length;
+}
+
+/**
+ * The stack frames that fall in the agent's code or its workspace modules, in the agent's
+ * coordinates. `lastAgentLine` is the agent's last line in the prepared text: the wrapper's lines
+ * after it (the `return await exec();` it appends) are left out, as no line the agent wrote made
+ * that call.
+ */
+function agentFrames(stack: string | undefined, map: RawSourceMap, prepared: PreparedCode, lastAgentLine: number): string[] {
   if (!stack) return [];
   let sourceMap: SourceMap;
   try {
@@ -195,6 +244,7 @@ function agentFrames(stack: string | undefined, map: RawSourceMap, prepared: Pre
     const position = sourceMap.originalPosition(Number(match[2]), match[3] ? Number(match[3]) : 0);
     if (!position) continue;
     if (/(^|[/\\])code\.ts$/.test(position.source)) {
+      if (position.line > lastAgentLine) continue;
       const original = prepared.toSource(position.line, position.column);
       frames.push(`code.ts:${original.line}:${original.column}`);
     } else {
