@@ -3,14 +3,15 @@ import type { PreparedCode, TypeChecker } from '../check/index.js';
 import type { LogEntry, SandboxOutcome } from '../sandbox/index.js';
 import { readFileSync } from 'node:fs';
 import { messageOf } from '../shared/errors.js';
-import type { VfsRoots } from '../vfs/roots.js';
+import type { ToolCallResult } from '../shared/tool-spec.js';
+import { CODE_PATH, type VfsRoots } from '../vfs/roots.js';
 import { SourceMap, type RawSourceMap } from './sourcemap.js';
 
 /** An MCP `tools/call` result as the server sent it (the SDK runtime turns it into a value). */
-export type RawToolResult = { content?: unknown[]; structuredContent?: unknown; isError?: boolean; [key: string]: unknown };
+export type { ToolCallResult } from '../shared/tool-spec.js';
 
 /** Reaches a downstream tool. Injected: exec never imports hub/. */
-export type ToolCallFn = (server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal) => Promise<RawToolResult>;
+export type ToolCallFn = (server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal) => Promise<ToolCallResult>;
 
 export interface ExecLimits {
   /** Wall-clock limit of one execution. */
@@ -102,6 +103,7 @@ export class Executor {
     await this.warm();
     const { prepareAgentCode, formatDiagnostic, WRAPPER_LINES } = await import('../check/index.js');
     const { runInSandbox } = await import('../sandbox/index.js');
+    const { formatDiagnostic: formatBundleDiagnostic } = await import('../bundle/index.js');
     const limits = this.options.limits;
     const timings: Timings = { checkMs: 0, bundleMs: 0, runMs: 0 };
     const cut = (text: string) => cutText(text, limits.maxOutputChars);
@@ -119,7 +121,13 @@ export class Executor {
     const bundled = await this.bundler!.bundle(prepared.text);
     timings.bundleMs = performance.now() - started;
     if (!bundled.ok) {
-      return { ok: false, phase: 'Bundle failed', message: cut(`Bundle failed\n${bundled.message}`), console: '', timings };
+      // The bundler speaks in the prepared module's lines; the agent wants its own.
+      const lines = bundled.errors.map((error) =>
+        formatBundleDiagnostic(
+          error.file === CODE_PATH && error.line > 0 ? { ...error, ...prepared.toSource(error.line, Math.max(1, error.column)) } : error,
+        ),
+      );
+      return { ok: false, phase: 'Bundle failed', message: cut(['Bundle failed', ...lines].join('\n')), console: '', timings };
     }
 
     started = performance.now();

@@ -20,24 +20,7 @@ export interface ServerFailure {
   message: string;
 }
 
-/** One content block of a tool result (text, image, audio, resource, ...), as sent. */
-export interface ToolContent {
-  type: string;
-  text?: string;
-  [key: string]: unknown;
-}
-
-/**
- * A `tools/call` result exactly as the server sent it: `isError` results are returned, not thrown,
- * and `structuredContent` is not checked against the tool's outputSchema. The same shape as
- * `ToolCallResult` in templates/runtime.ts (which src/ cannot import: it is outside rootDir).
- */
-export interface ToolCallResult {
-  content?: ToolContent[];
-  structuredContent?: unknown;
-  isError?: boolean;
-  [key: string]: unknown;
-}
+export type { ToolCallResult, ToolContent } from '../shared/tool-spec.js';
 
 /** Why a server's tools may have changed: it said so, or it died and was started again. */
 export type ToolsChangedReason = 'list_changed' | 'restarted';

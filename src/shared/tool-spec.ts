@@ -21,3 +21,22 @@ export interface ServerTools {
   server: string;
   tools: ToolSpec[];
 }
+
+/** One content block of a tool result (text, image, audio, resource, ...), as sent. */
+export interface ToolContent {
+  type: string;
+  text?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A `tools/call` result exactly as the server sent it: `isError` results are returned, not thrown,
+ * and `structuredContent` is not checked against the tool's outputSchema. The same shape as
+ * `ToolCallResult` in templates/runtime.ts, which stays self-contained because it ships in every SDK.
+ */
+export interface ToolCallResult {
+  content?: ToolContent[];
+  structuredContent?: unknown;
+  isError?: boolean;
+  [key: string]: unknown;
+}
