@@ -155,6 +155,12 @@ export class Bundler {
     return { ok: true, script: captured.script, map: { ...map, names: map.names ?? [], sources } };
   }
 
+  /** Loads Rspack now, so the first bundle does not pay for it (e.g. while servers start). */
+  async warm(): Promise<void> {
+    this.rspack ??= import('@rspack/core');
+    await this.rspack;
+  }
+
   private async createCompiler(): Promise<Compiler> {
     // Loaded on first use: commands that never bundle do not pay ~100–250 ms for it (TOOLCHAIN.md, trap 5).
     this.rspack ??= import('@rspack/core');

@@ -30,6 +30,7 @@ export default class Serve extends RunbyteCommand {
       await engine.close();
       throw error;
     });
+    engine.prime();
     const out = relative(process.cwd(), config.outDir) || '.';
     log(`${engine.hub.connected().length}/${config.servers.length} servers connected; SDK in ${out}`);
 

@@ -79,7 +79,11 @@ export class Executor {
   /** Loads TypeScript and Rspack now instead of on the first execution. */
   async warm(): Promise<void> {
     this.loading ??= (async () => {
-      const [{ TypeChecker }, { Bundler }] = await Promise.all([import('../check/index.js'), import('../bundle/index.js')]);
+      const [{ TypeChecker, loadTypeScript }, { Bundler }, { warmSandbox }] = await Promise.all([
+        import('../check/index.js'),
+        import('../bundle/index.js'),
+        import('../sandbox/index.js'),
+      ]);
       const modules = this.options.modules ?? [];
       const extraFiles: Record<string, string> = {};
       for (const module of modules) {
@@ -89,6 +93,8 @@ export class Executor {
       this.bundler = new Bundler(this.options.roots, {
         extraModules: Object.fromEntries(modules.map((module) => [module.specifier, module.hostPath])),
       });
+      loadTypeScript();
+      await Promise.all([this.bundler.warm(), warmSandbox()]);
     })();
     await this.loading;
   }

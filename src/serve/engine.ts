@@ -25,32 +25,39 @@ export interface EngineOptions {
  * One set of downstream connections and one warm executor, shared by every session of `serve`
  * and by `run`. Owns the hub's lifetime: close() ends every child process.
  */
+function executorRoots(config: RunbyteConfig): VfsRoots {
+  return { generatedDir: config.outDir, workspaceDir: config.workspaceDir };
+}
+
+function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
+  const workspace = createWorkspace({ dir: config.workspaceDir, quotaBytes: config.sandbox.workspaceQuotaMb * 2 ** 20 });
+  return new Executor({
+    roots: executorRoots(config),
+    limits: {
+      timeoutMs: config.server.timeout * 1000,
+      memoryBytes: config.sandbox.memoryMb * 2 ** 20,
+      maxOutputChars: config.sandbox.maxOutputChars,
+    },
+    callTool: (server, tool, args, signal) => hub.callTool(server, tool, args, { signal }),
+    host: workspace.host,
+    modules: workspace.modules,
+    keepOversized: workspace.keepOversized,
+  });
+}
+
 export class Engine {
   readonly roots: VfsRoots;
-  readonly executor: Executor;
   private live?: Promise<LiveSdk>;
   private constructor(
     readonly config: RunbyteConfig,
     readonly hub: Hub,
+    readonly executor: Executor,
     readonly failures: ServerFailure[],
     readonly report: GenerateReport | undefined,
     /** Servers that announced new tools after the SDK was listed at start, and until startLive(). */
     private readonly early: { servers: Set<string>; stop: () => void },
   ) {
-    this.roots = { generatedDir: config.outDir, workspaceDir: config.workspaceDir };
-    const workspace = createWorkspace({ dir: config.workspaceDir, quotaBytes: config.sandbox.workspaceQuotaMb * 2 ** 20 });
-    this.executor = new Executor({
-      roots: this.roots,
-      limits: {
-        timeoutMs: config.server.timeout * 1000,
-        memoryBytes: config.sandbox.memoryMb * 2 ** 20,
-        maxOutputChars: config.sandbox.maxOutputChars,
-      },
-      callTool: (server, tool, args, signal) => hub.callTool(server, tool, args, { signal }),
-      host: workspace.host,
-      modules: workspace.modules,
-      keepOversized: workspace.keepOversized,
-    });
+    this.roots = executorRoots(config);
   }
 
   /** Connects to every server while TypeScript and Rspack load, then regenerates as asked. */
@@ -64,6 +71,9 @@ export class Engine {
     // 10): what arrives after the listing below must not be lost before startLive() listens.
     const early = new Set<string>();
     const stopEarly = hub.onToolsChanged((server) => early.add(server));
+    const executor = createExecutor(config, hub);
+    // TypeScript, Rspack and QuickJS load while the servers start (they take about as long).
+    const warming = executor.warm().catch(() => undefined);
     try {
       const failures = await hub.start();
       for (const failure of failures) log(`✗ ${failure.message}`);
@@ -79,8 +89,8 @@ export class Engine {
           log(`warning: the SDK in ${config.outDir} differs from the live servers (${stale.length} files); serving it as it is (--frozen)`);
         }
       }
-      const engine = new Engine(config, hub, failures, report, { servers: early, stop: stopEarly });
-      return engine;
+      await warming;
+      return new Engine(config, hub, executor, failures, report, { servers: early, stop: stopEarly });
     } catch (error) {
       stopEarly();
       await hub.close();
@@ -107,6 +117,14 @@ export class Engine {
       });
     })();
     return this.live;
+  }
+
+  /**
+   * Type-checks, bundles and runs a script that imports every server, in the background: the
+   * first agent's execution then finds the whole SDK parsed and every stage warm.
+   */
+  prime(): void {
+    void this.executor.execute("import * as servers from './servers';\nreturn Object.keys(servers).length;").catch(() => undefined);
   }
 
   /**

@@ -47,6 +47,8 @@ export async function serveHttp(engine: Engine, options: HttpOptions): Promise<H
     if (body === undefined || !isInitializeRequest(body)) return reply(res, 400, 'no session: send initialize first');
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      // Our tools answer once and stream nothing: a plain JSON response saves the SSE framing (bench: ~1 ms a call).
+      enableJsonResponse: true,
       onsessioninitialized: (id) => {
         sessions.set(id, transport);
         debug(`http session ${id} opened (${sessions.size} open)`);

@@ -134,7 +134,7 @@ function listOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The first sentence of the JSDoc on a tool file's exported function. */
+/** The first sentence of the JSDoc on a tool file's exported function, at most 100 characters. */
 export function describeToolFile(text: string): string {
   const fn = text.search(/^export (?:async )?function /m);
   const start = fn < 0 ? -1 : text.lastIndexOf('/**', fn);
@@ -146,5 +146,7 @@ export function describeToolFile(text: string): string {
     .map((line) => line.replace(/^\s*\*\s?/, '').trim())
     .find((line) => line && !line.startsWith('@'));
   if (!first) return '';
-  return first.length > 120 ? `${first.slice(0, 119)}…` : first;
+  // One sentence is enough to pick a file; the whole description is one read_file away.
+  const sentence = /^(.+?[.!?])(?:\s|$)/.exec(first)?.[1] ?? first;
+  return sentence.length > 100 ? `${sentence.slice(0, 99)}…` : sentence;
 }

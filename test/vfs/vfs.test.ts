@@ -80,6 +80,14 @@ describe('read_file and the jail', () => {
 });
 
 describe('describeToolFile', () => {
+  it.each([
+    ['/**\n * Read a file. Handles encodings.\n */\nexport function f() {}\n', 'Read a file.'],
+    ['/** Version 1.2 of the API: lists repos */\nexport function f() {}\n', 'Version 1.2 of the API: lists repos'],
+    [`/** ${'x'.repeat(150)} */\nexport function f() {}\n`, `${'x'.repeat(99)}…`],
+  ])('takes the first sentence of %j', (text, want) => {
+    expect(describeToolFile(text)).toBe(want);
+  });
+
   it('ignores JSDoc that is not on the exported function', () => {
     expect(describeToolFile('/** a property */\nexport interface X {}\nexport function f() {}\n')).toBe('');
   });
