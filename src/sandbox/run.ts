@@ -23,6 +23,11 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 const NON_ERROR = 'a non-Error value was thrown:';
 const LEVELS: ReadonlySet<string> = new Set<LogEntry['level']>(['log', 'info', 'warn', 'error', 'debug']);
 
+/** A host function's value already encoded as JSON (undefined for undefined): crossed as is. */
+export class EncodedJson {
+  constructor(readonly json: string | undefined) {}
+}
+
 type Failure = { ok: false; kind: 'runtime' | 'timeout' | 'memory'; message: string; stack?: string };
 type Ending = { ok: true; json: string | undefined } | Failure;
 
@@ -207,7 +212,8 @@ export class Run {
       let rejection: string | undefined;
       if (ok) {
         try {
-          json = JSON.stringify(payload);
+          // A worker's host function hands over the JSON the main thread already encoded.
+          json = payload instanceof EncodedJson ? payload.json : JSON.stringify(payload);
         } catch (error) {
           rejection = `the host function's value is not JSON: ${messageOf(error)}`;
         }

@@ -1,0 +1,241 @@
+// A small pool of sandbox worker threads (worker.ts), so that a guest spinning in `while (true) {}`
+// blocks only its own thread, never the main thread that serves every session. Workers start
+// lazily, compile the WebAssembly module once each, and take one run at a time; runs wait in a
+// queue when all are busy. The worker enforces the limits itself (run.ts); the main thread keeps a
+// hard timer a little past the deadline and terminates a worker that has not answered by then.
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { messageOf } from '../shared/errors.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import type { SandboxOptions, SandboxOutcome } from './types.js';
+
+/** How long after its deadline a worker that has not answered is terminated. */
+export const HARD_KILL_GRACE_MS = 1_000;
+
+interface Job {
+  script: string;
+  options: SandboxOptions;
+  resolve(outcome: SandboxOutcome): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  state: 'starting' | 'idle' | 'busy' | 'gone';
+  job?: Job;
+  runId: number;
+  hardTimer?: NodeJS.Timeout;
+  /** Settles when the worker is ready, or has failed to start. */
+  ready: Promise<void>;
+}
+
+export interface PoolOptions {
+  size?: number;
+  /** Milliseconds past the deadline before a silent worker is terminated. */
+  graceMs?: number;
+}
+
+export class SandboxPool {
+  readonly size: number;
+  private readonly graceMs: number;
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Job[] = [];
+  private nextRunId = 1;
+
+  constructor(options: PoolOptions = {}) {
+    this.size = options.size ?? Math.min(4, Math.max(2, availableParallelism()));
+    this.graceMs = options.graceMs ?? HARD_KILL_GRACE_MS;
+  }
+
+  run(script: string, options: SandboxOptions): Promise<SandboxOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ script, options, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Starts workers until `count` (at most the pool's size) are alive, and waits until they are ready. */
+  async warm(count = 1): Promise<void> {
+    while (this.slots.size < Math.min(count, this.size)) this.spawn();
+    await Promise.all([...this.slots].map((slot) => slot.ready));
+  }
+
+  /** Workers alive now (for tests). */
+  get workers(): number {
+    return this.slots.size;
+  }
+
+  /** Terminates every worker; queued and running jobs end as runtime faults. */
+  async close(): Promise<void> {
+    const slots = [...this.slots];
+    for (const job of this.queue.splice(0)) job.resolve(failure('runtime', 'the sandbox pool was closed'));
+    await Promise.all(slots.map((slot) => this.retire(slot, failure('runtime', 'the sandbox pool was closed'))));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const idle = [...this.slots].find((slot) => slot.state === 'idle');
+      if (idle) {
+        this.dispatch(idle, this.queue.shift()!);
+        continue;
+      }
+      const starting = [...this.slots].filter((slot) => slot.state === 'starting').length;
+      if (starting < this.queue.length && this.slots.size < this.size) {
+        this.spawn();
+        continue;
+      }
+      return;
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(workerUrl());
+    let markReady!: () => void;
+    const slot: Slot = { worker, state: 'starting', runId: 0, ready: new Promise((resolve) => (markReady = resolve)) };
+    this.slots.add(slot);
+    worker.on('message', (message: FromWorker) => this.onMessage(slot, message, markReady));
+    worker.on('error', (error) => this.onCrash(slot, error, markReady));
+    worker.on('exit', (code) => this.onCrash(slot, new Error(`the sandbox worker exited (code ${code})`), markReady));
+    return slot;
+  }
+
+  private dispatch(slot: Slot, job: Job): void {
+    const runId = this.nextRunId++;
+    slot.state = 'busy';
+    slot.job = job;
+    slot.runId = runId;
+    slot.worker.ref();
+    const { limits, filename, maxLogChars, host } = job.options;
+    slot.hardTimer = setTimeout(() => {
+      // The worker did not answer by the deadline and the grace after it: its thread is stuck.
+      void this.retire(slot, failure('timeout', `execution exceeded ${limits.timeoutMs} ms`));
+    }, clampDelay(limits.timeoutMs + this.graceMs));
+    const message: ToWorker = { type: 'run', runId, script: job.script, limits, filename, maxLogChars, hostNames: Object.keys(host) };
+    slot.worker.postMessage(message);
+  }
+
+  private onMessage(slot: Slot, message: FromWorker, markReady: () => void): void {
+    if (slot.state === 'gone') return;
+    if (message.type === 'ready') {
+      slot.state = 'idle';
+      slot.worker.unref();
+      markReady();
+      this.pump();
+      return;
+    }
+    if (message.runId !== slot.runId || !slot.job) return;
+    if (message.type === 'done') {
+      const job = slot.job;
+      clearTimeout(slot.hardTimer);
+      slot.job = undefined;
+      slot.state = 'idle';
+      slot.worker.unref();
+      job.resolve(message.outcome);
+      this.pump();
+      return;
+    }
+    this.callHost(slot, slot.job, message);
+  }
+
+  private callHost(slot: Slot, job: Job, message: Extract<FromWorker, { type: 'call' }>): void {
+    const { runId, callId, name, args } = message;
+    const fn = Object.hasOwn(job.options.host, name) ? job.options.host[name] : undefined;
+    const answer = (reply: ToWorker) => {
+      // A late answer for a run that has ended (or a worker that is gone) is dropped.
+      if (slot.state === 'busy' && slot.runId === runId) slot.worker.postMessage(reply);
+    };
+    void (async () => {
+      if (!fn) throw new Error(`no host function named ${name}`);
+      return fn(...args);
+    })().then(
+      (value) => {
+        let json: string | undefined;
+        try {
+          json = JSON.stringify(value);
+        } catch (error) {
+          return answer({ type: 'result', runId, callId, ok: false, message: `the host function's value is not JSON: ${messageOf(error)}` });
+        }
+        answer({ type: 'result', runId, callId, ok: true, json });
+      },
+      (error: unknown) => answer({ type: 'result', runId, callId, ok: false, message: messageOf(error) }),
+    );
+  }
+
+  private onCrash(slot: Slot, error: Error, markReady: () => void): void {
+    if (slot.state === 'gone') return;
+    const wasStarting = slot.state === 'starting';
+    void this.retire(slot, crashOutcome(error));
+    markReady();
+    if (wasStarting) {
+      // The worker could not even load the engine: the runs waiting for it cannot run either.
+      for (const job of this.queue.splice(0)) job.reject(error);
+    }
+    this.pump();
+  }
+
+  /** Takes `slot` out of the pool, ends its job (if any) with `outcome`, and terminates its thread. */
+  private async retire(slot: Slot, outcome: SandboxOutcome): Promise<void> {
+    if (slot.state === 'gone') return;
+    slot.state = 'gone';
+    this.slots.delete(slot);
+    clearTimeout(slot.hardTimer);
+    const job = slot.job;
+    slot.job = undefined;
+    job?.resolve(outcome);
+    await slot.worker.terminate().catch(() => undefined);
+    this.pump();
+  }
+}
+
+function failure(kind: 'runtime' | 'timeout' | 'memory', message: string): SandboxOutcome {
+  return { ok: false, kind, message, logs: [] };
+}
+
+function crashOutcome(error: Error): SandboxOutcome {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') return failure('memory', 'out of memory (the sandbox thread ran out)');
+  return failure('runtime', `the sandbox failed: ${messageOf(error)}`);
+}
+
+function clampDelay(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(2 ** 31 - 1, Math.max(0, ms)) : 2 ** 31 - 1;
+}
+
+/**
+ * The worker's entry. Built (dist/): worker.js next to this file. From TypeScript sources (vitest
+ * runs src/*.ts directly, and a worker cannot load .ts): a small bootstrap that registers a loader
+ * hook transpiling .ts with the project's own TypeScript, then imports worker.ts.
+ */
+function workerUrl(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./worker.js', import.meta.url);
+  const hooks = `
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const require = createRequire(${JSON.stringify(import.meta.url)});
+let ts;
+export async function resolve(specifier, context, next) {
+  if (context.parentURL?.endsWith('.ts') && specifier.startsWith('.') && specifier.endsWith('.js')) {
+    const js = new URL(specifier, context.parentURL);
+    const tsUrl = new URL(specifier.slice(0, -3) + '.ts', context.parentURL);
+    if (!existsSync(js) && existsSync(tsUrl)) return { url: tsUrl.href, shortCircuit: true };
+  }
+  return next(specifier, context);
+}
+export async function load(url, context, next) {
+  if (!url.startsWith('file:') || !url.endsWith('.ts')) return next(url, context);
+  ts ??= require('typescript');
+  const { outputText } = ts.transpileModule(readFileSync(new URL(url), 'utf8'), {
+    fileName: fileURLToPath(url),
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  return { format: 'module', source: outputText, shortCircuit: true };
+}`;
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const bootstrap = `
+import { register } from 'node:module';
+register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});
+await import(${JSON.stringify(entry)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+}
