@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Hub } from '../../src/hub/index.js';
 import { childProcesses, fixtureServer, isAlive, referenceServer, waitForExit } from '../helpers/servers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'runbyte-hub-life-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -23,17 +24,6 @@ async function pidOf(h: Hub, server: string): Promise<number> {
   return Number((await h.callTool(server, 'pid', {})).content?.[0].text);
 }
 
-function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() > until) return reject(new Error('condition not met in time'));
-      setTimeout(poll, 10);
-    };
-    poll();
-  });
-}
 
 describe('onToolsChanged', () => {
   it('fires with the server name after add_tool; listTools then has the new tool; remove_tool takes it away', async () => {

@@ -6,6 +6,7 @@ import type { RunbyteConfig, ServerConfig } from '../../src/config/index.js';
 import { Hub } from '../../src/hub/index.js';
 import { countRegenerations, formatChange, Regenerator, type Regeneration } from '../../src/watch/index.js';
 import { fixtureServer, referenceServer } from '../helpers/servers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'runbyte-regen-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -57,17 +58,6 @@ async function start(servers: ServerConfig[], options: ConstructorParameters<typ
   return { config, hub, regenerator, seen, out: config.outDir };
 }
 
-function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() > until) return reject(new Error('condition not met in time'));
-      setTimeout(poll, 5);
-    };
-    poll();
-  });
-}
 
 describe('Regenerator', () => {
   it("add_tool rewrites only that server's files, the lock and the indexes; remove_tool prunes the file", async () => {

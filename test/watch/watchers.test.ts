@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RunbyteConfig } from '../../src/config/index.js';
 import type { RunbyteError } from '../../src/shared/errors.js';
 import { watchConfig, watchFiles, type ConfigWatcher, type FileWatcher } from '../../src/watch/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'runbyte-watchers-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -16,17 +17,6 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() > until) return reject(new Error('condition not met in time'));
-      setTimeout(poll, 5);
-    };
-    poll();
-  });
-}
 
 describe('watchFiles', () => {
   it('reports added, changed (in place and by rename) and removed files in batches, never temp files; creates missing folders', async () => {
