@@ -13,7 +13,7 @@
  * ```
  */
 import { loadConfig } from './config/index.js';
-import { Hub, type ToolCallResult } from './hub/index.js';
+import { Hub, hubOptions, type ToolCallResult } from './hub/index.js';
 import { RunbyteError } from './shared/errors.js';
 
 export { loadConfig, type RunbyteConfig, type ServerConfig } from './config/index.js';
@@ -36,7 +36,7 @@ export interface Servers {
 export async function connect(options: ConnectOptions = {}): Promise<Servers> {
   const config = loadConfig({ configPath: options.config });
   const chosen = options.servers ? config.servers.filter((server) => options.servers!.includes(server.name)) : config.servers;
-  const hub = new Hub(chosen, { connectTimeoutMs: config.server.connectTimeout * 1000 });
+  const hub = new Hub(chosen, hubOptions(config));
   const failures = await hub.start();
   if (failures.length > 0) {
     await hub.close();

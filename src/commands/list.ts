@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { Hub, type ServerFailure } from '../hub/index.js';
+import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import type { ToolSpec } from '../shared/tool-spec.js';
 import { RunbyteCommand } from './base.js';
@@ -26,7 +26,7 @@ export default class List extends RunbyteCommand {
         suggestions: [`configured servers: ${config.servers.map((server) => server.name).join(', ') || '(none)'}`],
       });
     }
-    const hub = new Hub(chosen, { connectTimeoutMs: config.server.connectTimeout * 1000 });
+    const hub = new Hub(chosen, hubOptions(config));
     let failures: ServerFailure[];
     let listed: Map<string, ToolSpec[]>;
     try {

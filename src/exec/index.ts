@@ -69,17 +69,29 @@ export interface Timings {
  * value named by its phase. One Executor keeps the type-checker and bundler warm; it is shared by
  * `serve` (all sessions) and `run`.
  */
+/** The three heavy stages, loaded once (lazily: `run` of a command that never executes pays nothing). */
+interface Stages {
+  check: typeof import('../check/index.js');
+  bundle: typeof import('../bundle/index.js');
+  sandbox: typeof import('../sandbox/index.js');
+  checker: TypeChecker;
+  bundler: Bundler;
+}
+
 export class Executor {
-  private checker?: TypeChecker;
-  private bundler?: Bundler;
-  private loading?: Promise<void>;
+  private stages?: Stages;
+  private loading?: Promise<Stages>;
 
   constructor(private readonly options: ExecutorOptions) {}
 
-  /** Loads TypeScript and Rspack now instead of on the first execution. */
+  /** Loads TypeScript, Rspack and the sandbox now instead of on the first execution. */
   async warm(): Promise<void> {
+    await this.load();
+  }
+
+  private load(): Promise<Stages> {
     this.loading ??= (async () => {
-      const [{ TypeChecker, loadTypeScript }, { Bundler }, { warmSandbox }] = await Promise.all([
+      const [check, bundle, sandbox] = await Promise.all([
         import('../check/index.js'),
         import('../bundle/index.js'),
         import('../sandbox/index.js'),
@@ -89,34 +101,34 @@ export class Executor {
       for (const module of modules) {
         extraFiles[`/node_modules/${module.specifier}/index.ts`] = readFileSync(module.hostPath, 'utf8');
       }
-      this.checker = new TypeChecker(this.options.roots, { extraFiles });
-      this.bundler = new Bundler(this.options.roots, {
+      const checker = new check.TypeChecker(this.options.roots, { extraFiles });
+      const bundler = new bundle.Bundler(this.options.roots, {
         extraModules: Object.fromEntries(modules.map((module) => [module.specifier, module.hostPath])),
       });
-      loadTypeScript();
-      await Promise.all([this.bundler.warm(), warmSandbox()]);
+      check.loadTypeScript();
+      await Promise.all([bundler.warm(), sandbox.warmSandbox()]);
+      this.stages = { check, bundle, sandbox, checker, bundler };
+      return this.stages;
     })();
-    await this.loading;
+    return this.loading;
   }
 
   /** Drops cached copies of these host files (or all): the SDK or the workspace changed on disk. */
   invalidate(hostPaths?: string[]): void {
-    this.checker?.invalidate(hostPaths);
-    this.bundler?.invalidate(hostPaths);
+    this.stages?.checker.invalidate(hostPaths);
+    this.stages?.bundler.invalidate(hostPaths);
   }
 
   async execute(code: string): Promise<ExecOutcome> {
-    await this.warm();
-    const { prepareAgentCode, formatDiagnostic, WRAPPER_LINES } = await import('../check/index.js');
-    const { runInSandbox } = await import('../sandbox/index.js');
-    const { formatDiagnostic: formatBundleDiagnostic } = await import('../bundle/index.js');
+    const { check, bundle, sandbox, checker, bundler } = this.stages ?? (await this.load());
+    const { prepareAgentCode, formatDiagnostic, WRAPPER_LINES } = check;
     const limits = this.options.limits;
     const timings: Timings = { checkMs: 0, bundleMs: 0, runMs: 0 };
     const cut = (text: string) => cutText(text, limits.maxOutputChars);
 
     let started = performance.now();
     const prepared = prepareAgentCode(code);
-    const diagnostics = this.checker!.check(prepared.text);
+    const diagnostics = checker.check(prepared.text);
     timings.checkMs = performance.now() - started;
     if (diagnostics.length > 0) {
       const lines = diagnostics.map((d) => formatDiagnostic(d, prepared.toSource));
@@ -124,12 +136,12 @@ export class Executor {
     }
 
     started = performance.now();
-    const bundled = await this.bundler!.bundle(prepared.text);
+    const bundled = await bundler.bundle(prepared.text);
     timings.bundleMs = performance.now() - started;
     if (!bundled.ok) {
       // The bundler speaks in the prepared module's lines; the agent wants its own.
       const lines = bundled.errors.map((error) =>
-        formatBundleDiagnostic(
+        bundle.formatDiagnostic(
           error.file === CODE_PATH && error.line > 0 ? { ...error, ...prepared.toSource(error.line, Math.max(1, error.column)) } : error,
         ),
       );
@@ -142,7 +154,7 @@ export class Executor {
     let outcome: SandboxOutcome;
     let pendingCalls: string;
     try {
-      outcome = await runInSandbox(bundled.script, {
+      outcome = await sandbox.runInSandbox(bundled.script, {
         limits: { memoryBytes: limits.memoryBytes, timeoutMs: limits.timeoutMs },
         filename: 'bundle.js',
         host: {
@@ -191,7 +203,7 @@ export class Executor {
   }
 
   async close(): Promise<void> {
-    await this.bundler?.close();
+    await this.stages?.bundler.close();
   }
 }
 

@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateRoot, generateServer, parseLock, type ServerSummary } from '../codegen/index.js';
+import type { ServerSummary } from '../codegen/index.js';
 import type { RunbyteConfig } from '../config/index.js';
 import { diffSdk, runtimeFile, writeSdk, type SdkDiff, type SdkFile } from '../emit/files.js';
-import { Hub, type ServerFailure } from '../hub/index.js';
+import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { GENERATOR } from '../shared/version.js';
 
@@ -44,7 +44,7 @@ export async function generate(config: RunbyteConfig, options: GenerateOptions =
   const selected = selectServers(config, options.servers);
   const hub = new Hub(
     config.servers.filter((server) => selected.includes(server.name)),
-    { connectTimeoutMs: config.server.connectTimeout * 1000 },
+    hubOptions(config),
   );
   try {
     const failures = await hub.start();
@@ -65,7 +65,7 @@ export async function generateWith(
   const selected = selectServers(config, options.servers);
   // Only the selected servers are listed: a list_changed from one server must not re-list (or
   // restart) the others (issue 5).
-  const listed = await hub.listAll(selected);
+  const [listed, { generateRoot, generateServer }] = await Promise.all([hub.listAll(selected), loadCodegen()]);
   const failures = [...startFailures, ...listed.failures].filter((f) => selected.includes(f.server));
   const byName = new Map(listed.tools.filter((t) => selected.includes(t.server)).map((t) => [t.server, t]));
 
@@ -119,11 +119,20 @@ function selectServers(config: RunbyteConfig, names: string[] | undefined): stri
   return all.filter((name) => names.includes(name));
 }
 
-async function readLockSummaries(outDir: string): Promise<ServerSummary[]> {
+/**
+ * codegen/ (ts-morph) takes ~400 ms to load: commands load it only when they generate. Callers that
+ * know they will generate can start it early, e.g. while servers connect.
+ */
+export function loadCodegen(): Promise<typeof import('../codegen/index.js')> {
+  return import('../codegen/index.js');
+}
+
+/** What the lock in `outDir` says each server had; empty when there is no readable lock. */
+export async function readLockSummaries(outDir: string): Promise<ServerSummary[]> {
   const text = await readFile(join(outDir, 'runbyte.lock.json'), 'utf8').catch(() => undefined);
   if (text === undefined) return [];
   try {
-    return parseLock(text);
+    return (await loadCodegen()).parseLock(text);
   } catch {
     return [];
   }

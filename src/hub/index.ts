@@ -2,4 +2,5 @@
  * hub/: the downstream MCP servers (the only MCP client user). See docs/architecture.md.
  */
 export { Hub } from './hub.js';
+export { hubOptions } from './options.js';
 export type { CallOptions, HubOptions, ServerFailure, ToolCallResult, ToolContent, ToolsChangedReason } from './types.js';

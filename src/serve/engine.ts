@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunbyteConfig } from '../config/index.js';
 import { Executor, type ExecOutcome } from '../exec/index.js';
-import { generateWith, type GenerateReport } from '../generate/index.js';
-import { Hub, type ServerFailure } from '../hub/index.js';
+import { generateWith, loadCodegen, type GenerateReport } from '../generate/index.js';
+import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
 import { log } from '../shared/log.js';
 import type { VfsRoots } from '../vfs/roots.js';
 import { LiveSdk } from '../watch/index.js';
@@ -62,18 +62,17 @@ export class Engine {
 
   /** Connects to every server while TypeScript and Rspack load, then regenerates as asked. */
   static async start(config: RunbyteConfig, options: EngineOptions): Promise<Engine> {
-    // A tool call can never usefully outlive the execution that made it.
-    const hub = new Hub(config.servers, {
-      connectTimeoutMs: config.server.connectTimeout * 1000,
-      callTimeoutMs: config.server.timeout * 1000,
-    });
+    const hub = new Hub(config.servers, hubOptions(config));
     // A server may announce tools right after initialize (server-everything does, TOOLCHAIN trap
     // 10): what arrives after the listing below must not be lost before startLive() listens.
     const early = new Set<string>();
     const stopEarly = hub.onToolsChanged((server) => early.add(server));
     const executor = createExecutor(config, hub);
     // TypeScript, Rspack and QuickJS load while the servers start (they take about as long).
-    const warming = executor.warm().catch(() => undefined);
+    const warming = Promise.all([
+      executor.warm(),
+      options.regenerate === 'always' || options.warnDrift ? loadCodegen() : undefined,
+    ]).catch(() => undefined);
     try {
       const failures = await hub.start();
       for (const failure of failures) log(`✗ ${failure.message}`);

@@ -1,5 +1,5 @@
 import type { RunbyteConfig } from '../config/index.js';
-import { Hub } from '../hub/index.js';
+import { Hub, hubOptions } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { Regenerator, type RegeneratorOptions } from './regenerator.js';
 
@@ -24,7 +24,7 @@ export async function countRegenerations(
   options: { outDir?: string; quietMs?: number; regenerator?: Pick<RegeneratorOptions, 'debounceMs' | 'maxDelayMs'> } = {},
 ): Promise<BurstMeasure> {
   const quietMs = options.quietMs ?? 1000;
-  const hub = new Hub(config.servers, { connectTimeoutMs: config.server.connectTimeout * 1000 });
+  const hub = new Hub(config.servers, hubOptions(config));
   const regenerator = new Regenerator(hub, config, { outDir: options.outDir, ...options.regenerator });
   try {
     const failures = await hub.start();

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseLock } from '../codegen/index.js';
 import type { RunbyteConfig, ServerConfig } from '../config/index.js';
-import { generateWith, type GenerateReport } from '../generate/index.js';
+import { generateWith, readLockSummaries, type GenerateReport } from '../generate/index.js';
 import type { Hub, ServerFailure, ToolsChangedReason } from '../hub/index.js';
 import { messageOf } from '../shared/errors.js';
 import { stableStringify } from '../shared/json.js';
@@ -306,13 +304,6 @@ export class Regenerator {
 
 /** The lock's tools, server → tool name → schema hash; empty when there is no (readable) lock. */
 async function readLockTools(outDir: string): Promise<Map<string, Map<string, string>>> {
-  const text = await readFile(join(outDir, 'runbyte.lock.json'), 'utf8').catch(() => undefined);
-  const tools = new Map<string, Map<string, string>>();
-  if (text === undefined) return tools;
-  try {
-    for (const summary of parseLock(text)) tools.set(summary.server, new Map(summary.tools.map((tool) => [tool.name, tool.hash])));
-  } catch {
-    // A broken lock is rewritten by this regeneration; the changes are then reported against nothing.
-  }
-  return tools;
+  const summaries = await readLockSummaries(outDir);
+  return new Map(summaries.map((summary) => [summary.server, new Map(summary.tools.map((tool) => [tool.name, tool.hash]))]));
 }

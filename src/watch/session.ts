@@ -1,6 +1,6 @@
 import type { RunbyteConfig } from '../config/index.js';
 import type { GenerateReport } from '../generate/index.js';
-import { Hub } from '../hub/index.js';
+import { Hub, hubOptions } from '../hub/index.js';
 import { messageOf, type RunbyteError } from '../shared/errors.js';
 import { watchConfig, type ConfigWatcher } from './config.js';
 import { Regenerator, type Regeneration } from './regenerator.js';
@@ -37,7 +37,7 @@ export interface WatchSession {
 export async function watchGenerate(config: RunbyteConfig, options: WatchOptions): Promise<WatchSession> {
   const only = options.servers && options.servers.length > 0 ? options.servers : undefined;
   const owned = config.servers.filter((server) => only === undefined || only.includes(server.name));
-  const hub = new Hub(owned, { connectTimeoutMs: config.server.connectTimeout * 1000 });
+  const hub = new Hub(owned, hubOptions(config));
   const regenerator = new Regenerator(hub, config, {
     outDir: options.outDir,
     only,

@@ -1,0 +1,10 @@
+import type { RunbyteConfig } from '../config/index.js';
+import type { HubOptions } from './types.js';
+
+/**
+ * The hub's limits from runbyte.json: `server.connectTimeout` for start-up, and `server.timeout`
+ * for each request (a tool call can never usefully outlive the execution that made it).
+ */
+export function hubOptions(config: RunbyteConfig): HubOptions {
+  return { connectTimeoutMs: config.server.connectTimeout * 1000, callTimeoutMs: config.server.timeout * 1000 };
+}
