@@ -51,18 +51,10 @@ export async function benchExecute({ rounds = 1 } = {}) {
   const coldCli = await coldCliRuns(dir, configPath, scale(5));
   const firstExecute = await firstExecuteRuns(configPath, scale(5));
 
-  const { Hub } = await import('../../dist/hub/index.js');
-  const { Executor } = await import('../../dist/exec/index.js');
-  const hub = new Hub(config.servers, { connectTimeoutMs: 60_000, callTimeoutMs: 30_000 });
-  const executor = new Executor({
-    roots: { generatedDir: config.outDir, workspaceDir: config.workspaceDir },
-    limits: LIMITS,
-    callTool: (server, tool, args, signal) => hub.callTool(server, tool, args, { signal }),
-  });
+  const { hub, executor } = await engineParts(config);
   let direct;
   try {
-    const failures = await hub.start();
-    if (failures.length > 0) throw new Error(failures.map((failure) => failure.message).join('; '));
+    await startHub(hub);
     direct = await directClient(config.servers.find((server) => server.name === 'faults'));
     const run = async (code, expected) => {
       const outcome = await executor.execute(code);
@@ -176,6 +168,24 @@ export async function benchExecute({ rounds = 1 } = {}) {
   }
 }
 
+/** A Hub and an Executor wired as serve's Engine wires them (without the workspace and live tools). */
+async function engineParts(config) {
+  const { Hub } = await import('../../dist/hub/index.js');
+  const { Executor } = await import('../../dist/exec/index.js');
+  const hub = new Hub(config.servers, { connectTimeoutMs: 60_000, callTimeoutMs: 30_000 });
+  const executor = new Executor({
+    roots: { generatedDir: config.outDir, workspaceDir: config.workspaceDir },
+    limits: LIMITS,
+    callTool: (server, tool, args, signal) => hub.callTool(server, tool, args, { signal }),
+  });
+  return { hub, executor };
+}
+
+async function startHub(hub) {
+  const failures = await hub.start();
+  if (failures.length > 0) throw new Error(failures.map((failure) => failure.message).join('; '));
+}
+
 /** A bare MCP SDK Client on the faults server: what a traditional client's tools/call costs. */
 async function directClient(config) {
   const transport = new StdioClientTransport({ command: config.command, args: config.args, cwd: config.cwd, stderr: 'ignore' });
@@ -258,20 +268,12 @@ export async function benchLargeSdk(configPath, { rounds = 1 } = {}) {
   const runs = Math.max(3, Math.round(15 * rounds));
   const { loadProjectConfig } = await import('./projects.js');
   const config = await loadProjectConfig(configPath);
-  const { Hub } = await import('../../dist/hub/index.js');
-  const { Executor } = await import('../../dist/exec/index.js');
-  const hub = new Hub(config.servers, { connectTimeoutMs: 60_000, callTimeoutMs: 30_000 });
-  const executor = new Executor({
-    roots: { generatedDir: config.outDir, workspaceDir: config.workspaceDir },
-    limits: LIMITS,
-    callTool: (server, tool, args, signal) => hub.callTool(server, tool, args, { signal }),
-  });
+  const { hub, executor } = await engineParts(config);
   const code =
     "import { listIssues } from './servers/github';\nimport { createIssue0 } from './servers/synthetic';\n" +
     "const a = await listIssues({ owner: 'o', repo: 'r' });\nconst b = await createIssue0({ owner: 'o', repo: 'r', title: 't' });\nreturn [a.tool, b.tool];";
   try {
-    const failures = await hub.start();
-    if (failures.length > 0) throw new Error(failures.map((failure) => failure.message).join('; '));
+    await startHub(hub);
     const phases = { checkMs: [], bundleMs: [], runMs: [] };
     const [firstMs] = await (async () => {
       const started = performance.now();
