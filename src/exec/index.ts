@@ -13,6 +13,15 @@ export type { ToolCallResult } from '../shared/tool-spec.js';
 /** Reaches a downstream tool. Injected: exec never imports hub/. */
 export type ToolCallFn = (server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal) => Promise<ToolCallResult>;
 
+/** The run a host function works for. */
+export interface RunScope {
+  /** Aborts when the run ends, whatever ended it. */
+  signal: AbortSignal;
+}
+
+/** A host function of exec's: the sandbox's arguments, after the run they serve. */
+export type RunHostFunction = (run: RunScope, ...args: unknown[]) => Promise<unknown>;
+
 export interface ExecLimits {
   /** Wall-clock limit of one execution. */
   timeoutMs: number;
@@ -33,8 +42,12 @@ export interface ExecutorOptions {
   roots: VfsRoots;
   limits: ExecLimits;
   callTool: ToolCallFn;
-  /** More async host functions for the guest (globalThis[name]); arguments and results cross as JSON. */
-  host?: Record<string, (...args: unknown[]) => Promise<unknown>>;
+  /**
+   * More async host functions for the guest (globalThis[name]); arguments and results cross as JSON.
+   * Each is told the run it serves: its signal aborts when that run ends (value, error, timeout), so
+   * work it started on the run's behalf is cancelled or refused with it.
+   */
+  host?: Record<string, RunHostFunction>;
   modules?: ExtraModule[];
   /**
    * Called with the full JSON of a value longer than maxOutputChars, before it is cut; returns
@@ -158,7 +171,7 @@ export class Executor {
         limits: { memoryBytes: limits.memoryBytes, timeoutMs: limits.timeoutMs },
         filename: 'bundle.js',
         host: {
-          ...this.options.host,
+          ...bindRun(this.options.host ?? {}, { signal: abort.signal }),
           __runbyteCallTool: (server, tool, args) =>
             inFlight.track(
               `${String(server)}.${String(tool)}`,
@@ -205,6 +218,10 @@ export class Executor {
   async close(): Promise<void> {
     await this.stages?.bundler.close();
   }
+}
+
+function bindRun(host: Record<string, RunHostFunction>, run: RunScope): Record<string, (...args: unknown[]) => Promise<unknown>> {
+  return Object.fromEntries(Object.entries(host).map(([name, fn]) => [name, (...args: unknown[]) => fn(run, ...args)]));
 }
 
 /** Tool calls in flight, by `server.tool`. */

@@ -2,8 +2,7 @@
 // /workspace, reached from the sandbox through one host function, jailed, atomic, under a quota.
 
 import { fileURLToPath } from 'node:url';
-import type { ExtraModule } from '../exec/index.js';
-import type { HostFunction } from '../sandbox/index.js';
+import type { ExtraModule, RunHostFunction } from '../exec/index.js';
 import { FsFault, toVirtual, WORKSPACE } from './paths.js';
 import { hostFault, Workspace, type WorkspaceOptions } from './workspace.js';
 
@@ -20,7 +19,7 @@ export const FS_TEMPLATE = fileURLToPath(new URL('../../templates/fs.ts', import
 /** What exec needs to give agent code a workspace: pass each to the `Executor` option of the same name. */
 export interface WorkspaceHooks {
   /** `{ __runbyteFs }`: the host function behind templates/fs.ts. */
-  host: Record<string, HostFunction>;
+  host: Record<string, RunHostFunction>;
   /** `@runbyte/fs` → templates/fs.ts. */
   modules: ExtraModule[];
   /** Saves an oversized result under /workspace/results/ and returns its virtual path. */
@@ -48,7 +47,7 @@ export function createWorkspace(options: WorkspaceOptions): WorkspaceHooks {
     stat: (path) => workspace.stat(path),
     remove: (path, recursive) => workspace.remove(path, recursive),
   };
-  const fsHost: HostFunction = async (op, ...args) => {
+  const fsHost: RunHostFunction = async (_run, op, ...args) => {
     const operation = typeof op === 'string' && Object.hasOwn(operations, op) ? operations[op] : undefined;
     if (!operation) return fault(new FsFault('EINVAL', `unknown operation ${JSON.stringify(op)}`));
     try {

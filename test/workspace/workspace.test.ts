@@ -35,7 +35,8 @@ function makeRoot(): { root: string; dir: string; outside: string } {
 function open(options: Partial<WorkspaceOptions> & { dir: string }) {
   const hooks = createWorkspace({ quotaBytes: 1024 * 1024, ...options });
   const host = hooks.host[FS_HOST_FUNCTION]!;
-  const call = (op: string, ...args: unknown[]) => host(op, ...args) as Promise<FsReply>;
+  const run = { signal: new AbortController().signal };
+  const call = (op: string, ...args: unknown[]) => host(run, op, ...args) as Promise<FsReply>;
   return { ...hooks, call };
 }
 
