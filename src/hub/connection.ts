@@ -15,6 +15,7 @@ import { describeHttpError, describeSpawnError, mcpErrorText, seconds, suggestsS
 import { StderrTail } from './stderr.js';
 import { readTools } from './tools.js';
 import type { CallOptions, ToolCallResult, ToolsChangedReason } from './types.js';
+import { describeValue, malformedProblem, readLeniently } from './wire.js';
 
 /** A restart is tried at most this often once a server has failed twice in a row. */
 const RETRY_INTERVAL_MS = 1000;
@@ -24,6 +25,12 @@ const KEEPS_DYING = 3;
 const MAX_PAGES = 1000;
 /** How long close() waits for a stdio child to exit on its own once its stdin is closed. */
 const GRACE_MS = 1500;
+/**
+ * Deepest nesting of arrays and objects accepted in a `tools/call` result. Deeper values cannot
+ * cross to the agent's code (V8's own JSON.stringify overflows its stack at a few thousand levels),
+ * so they fail at once as malformed; real data is nowhere near this deep.
+ */
+export const MAX_RESULT_DEPTH = 1000;
 
 /**
  * Results are read with a schema that accepts anything, then checked by hand: the SDK's own
@@ -191,7 +198,7 @@ export class Connection {
       link.release();
     }
     const problem = malformedResult(result);
-    if (problem) throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" sent a malformed result: ${problem}`);
+    if (problem) throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" returned a malformed result: ${problem}`);
     this.failures = 0;
     return result as ToolCallResult;
   }
@@ -292,6 +299,8 @@ export class Connection {
       cwd: config.cwd,
       stderr: 'pipe',
     });
+    // A malformed answer fails its call at once instead of being dropped (wire.ts).
+    readLeniently(transport);
     this.tail.attach(transport.stderr);
     const session = this.newSession('stdio', transport, attempts);
     transport.onspawn = (pid) => {
@@ -438,6 +447,8 @@ export class Connection {
     if (error instanceof McpError && error.code === ErrorCode.RequestTimeout && !session.isClosed) {
       return `${prefix}: ${what} did not answer within ${seconds(timeoutMs)}`;
     }
+    const malformed = malformedProblem(error);
+    if (malformed !== undefined) return `${prefix}: ${what} returned a malformed result: ${malformed}`;
     if (session.resetReason) return `${prefix}: ${what} failed: the server ${session.resetReason}`;
     if (session.isClosed || isClosedError(error)) {
       if (session.kind === 'stdio') {
@@ -479,11 +490,35 @@ function isDirectory(path: string): boolean {
 
 /** What is wrong with a `tools/call` result, or undefined when it is usable. */
 function malformedResult(result: unknown): string | undefined {
-  if (!isObject(result)) return 'it is not an object';
-  if (result.content === undefined) return undefined;
-  if (!Array.isArray(result.content)) return '"content" is not an array';
-  const bad = result.content.findIndex((block) => !isObject(block) || typeof block.type !== 'string');
-  return bad === -1 ? undefined : `content block #${bad + 1} has no "type"`;
+  if (!isObject(result)) return `the result is ${describeValue(result)}, not an object`;
+  if (result.content !== undefined) {
+    if (!Array.isArray(result.content)) return '"content" is not an array';
+    const bad = result.content.findIndex((block) => !isObject(block) || typeof block.type !== 'string');
+    if (bad !== -1) return `content block #${bad + 1} has no "type"`;
+  }
+  const deep = deeperThan(result, MAX_RESULT_DEPTH);
+  return deep === undefined ? undefined : `${deep} is nested deeper than ${MAX_RESULT_DEPTH.toLocaleString('en-US')} levels`;
+}
+
+/**
+ * The top-level field under which `value` nests arrays and objects more than `max` levels deep, or
+ * undefined. Walks without recursion: the value may be deeper than the host's stack.
+ */
+function deeperThan(value: Record<string, unknown>, max: number): string | undefined {
+  const stack: { value: unknown; depth: number; field: string }[] = Object.entries(value).map(([field, inner]) => ({
+    value: inner,
+    depth: 2,
+    field,
+  }));
+  while (stack.length > 0) {
+    const { value: current, depth, field } = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return `"${field}"`;
+    for (const inner of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof inner === 'object' && inner !== null) stack.push({ value: inner, depth: depth + 1, field });
+    }
+  }
+  return undefined;
 }
 
 /** A URL for messages: no credentials, query or fragment (they may hold tokens). */
