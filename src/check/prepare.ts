@@ -26,12 +26,23 @@ export interface SourcePosition {
 export interface PreparedCode {
   /** The module: its default export is an async function that runs the agent's code and returns its value. */
   text: string;
+  /** What `toSource` needs, as plain data: it crosses to a process that never loads TypeScript. */
+  layout: SourceLayout;
   /** Maps a 1-based line/column in `text` back to the agent's source (1-based). */
   toSource(line: number, column: number): SourcePosition;
 }
 
+/** Where the agent's lines went in the prepared module (see `toSourcePosition`). */
+export interface SourceLayout {
+  hoisted: Hoisted[];
+  /** Offsets where each line of the agent's (normalised) source starts, as TypeScript counts lines. */
+  lineStarts: number[];
+  /** The end of the agent's code: where the appended lines map to. */
+  end: SourcePosition;
+}
+
 /** One import declaration hoisted onto line 1: where it sits there and where it came from. */
-interface Hoisted {
+export interface Hoisted {
   /** 0-based column of its first character on line 1. */
   column: number;
   length: number;
@@ -153,28 +164,35 @@ export function prepareAgentCode(source: string): PreparedCode {
   line1 += `export default async function ${MAIN_FUNCTION}() {`;
 
   const prepared = `${line1}\n${body.toString()}\n${tail}}\n`;
-  const lineCount = file.getLineStarts().length;
-  const at = (offset: number): SourcePosition => {
-    const { line, character } = file.getLineAndCharacterOfPosition(offset);
-    return { line: line + 1, column: character + 1 };
-  };
-  const end = at(text.trimEnd().length);
+  const lineStarts = [...file.getLineStarts()];
+  const layout: SourceLayout = { hoisted, lineStarts, end: positionAt(lineStarts, text.trimEnd().length) };
+  return { text: prepared, layout, toSource: (line, column) => toSourcePosition(layout, line, column) };
+}
 
-  return {
-    text: prepared,
-    toSource(line: number, column: number): SourcePosition {
-      if (line <= WRAPPER_LINES) {
-        const offset = column - 1;
-        // The `;` added after an import belongs to that import.
-        const inside = hoisted.find((item) => offset >= item.column && offset <= item.column + item.length);
-        if (!inside) return { line: 1, column: 1 };
-        return at(inside.sourceStart + Math.min(offset - inside.column, inside.length - 1));
-      }
-      if (line <= lineCount + WRAPPER_LINES) return { line: line - WRAPPER_LINES, column };
-      // The appended call and the closing brace: the end of the agent's code (where a missing `}` is).
-      return end;
-    },
-  };
+/** Maps a 1-based line/column of the prepared module back to the agent's source (1-based). */
+export function toSourcePosition(layout: SourceLayout, line: number, column: number): SourcePosition {
+  if (line <= WRAPPER_LINES) {
+    const offset = column - 1;
+    // The `;` added after an import belongs to that import.
+    const inside = layout.hoisted.find((item) => offset >= item.column && offset <= item.column + item.length);
+    if (!inside) return { line: 1, column: 1 };
+    return positionAt(layout.lineStarts, inside.sourceStart + Math.min(offset - inside.column, inside.length - 1));
+  }
+  if (line <= layout.lineStarts.length + WRAPPER_LINES) return { line: line - WRAPPER_LINES, column };
+  // The appended call and the closing brace: the end of the agent's code (where a missing `}` is).
+  return layout.end;
+}
+
+/** The 1-based line and column of an offset, given where lines start. */
+function positionAt(lineStarts: readonly number[], offset: number): SourcePosition {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (lineStarts[middle]! <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low + 1, column: offset - lineStarts[low]! + 1 };
 }
 
 /** The agent's text as a mutable array of UTF-16 units, blanked and patched in place. */

@@ -1,11 +1,11 @@
-import type { Bundler } from '../bundle/index.js';
-import type { PreparedCode, TypeChecker } from '../check/index.js';
+import type { RawSourceMap } from '../bundle/index.js';
+import { toSourcePosition, WRAPPER_LINES, type SourceLayout } from '../check/prepare.js';
+import type { CompileFault, CompilerPool, ExtraModule } from '../compile/index.js';
 import type { LogEntry, SandboxOutcome } from '../sandbox/index.js';
-import { readFileSync } from 'node:fs';
 import { messageOf } from '../shared/errors.js';
 import type { ToolCallResult } from '../shared/tool-spec.js';
 import { CODE_PATH, type VfsRoots } from '../vfs/roots.js';
-import { SourceMap, type RawSourceMap } from './sourcemap.js';
+import { SourceMap } from './sourcemap.js';
 
 /** An MCP `tools/call` result as the server sent it (the SDK runtime turns it into a value). */
 export type { ToolCallResult } from '../shared/tool-spec.js';
@@ -29,14 +29,16 @@ export interface ExecLimits {
   memoryBytes: number;
   /** Longest value, console or error text returned before it is cut. */
   maxOutputChars: number;
+  /** Longest code accepted, in characters (default `MAX_CODE_CHARS`). */
+  maxCodeChars?: number;
+  /** Ceiling of one compiler process (type-checker and bundler), in MB. */
+  compilerMemoryMb?: number;
 }
 
-/** A module the agent can import by a bare name (e.g. `@runbyte/fs`), implemented by a real .ts file. */
-export interface ExtraModule {
-  specifier: string;
-  /** The .ts file that implements it; it is type-checked and bundled like the SDK. */
-  hostPath: string;
-}
+/** Agent code longer than this is refused before it is checked: 1 Mi characters. */
+export const MAX_CODE_CHARS = 2 ** 20;
+
+export type { ExtraModule } from '../compile/index.js';
 
 export interface ExecutorOptions {
   roots: VfsRoots;
@@ -77,98 +79,94 @@ export interface Timings {
   runMs: number;
 }
 
-/**
- * Runs agent TypeScript: prepare → type-check → bundle → sandbox, mapping every failure to a
- * value named by its phase. One Executor keeps the type-checker and bundler warm; it is shared by
- * `serve` (all sessions) and `run`.
- */
-/** The three heavy stages, loaded once (lazily: `run` of a command that never executes pays nothing). */
+/** The heavy stages, loaded once (lazily: a command that never executes pays nothing). */
 interface Stages {
-  check: typeof import('../check/index.js');
-  bundle: typeof import('../bundle/index.js');
   sandbox: typeof import('../sandbox/index.js');
-  checker: TypeChecker;
-  bundler: Bundler;
+  /** Type-checking and bundling, in warm compiler processes (compile/). */
+  compilers: CompilerPool;
 }
 
+/**
+ * Runs agent TypeScript: prepare → type-check → bundle (in a compiler process: compile/) →
+ * sandbox (a worker thread), mapping every failure to a value named by its phase. One Executor
+ * keeps its compilers warm; it is shared by `serve` (all sessions) and `run`. `limits.timeoutMs`
+ * covers the whole execution: time spent checking and bundling is not given to the run again.
+ */
 export class Executor {
   private stages?: Stages;
   private loading?: Promise<Stages>;
 
   constructor(private readonly options: ExecutorOptions) {}
 
-  /** Loads TypeScript, Rspack and the sandbox now instead of on the first execution. */
+  /** Starts the compilers and loads the sandbox now instead of on the first execution; waits for compilers that are restarting. */
   async warm(): Promise<void> {
-    await this.load();
+    const { compilers } = await this.load();
+    await compilers.warm();
   }
 
   private load(): Promise<Stages> {
     this.loading ??= (async () => {
-      const [check, bundle, sandbox] = await Promise.all([
-        import('../check/index.js'),
-        import('../bundle/index.js'),
-        import('../sandbox/index.js'),
-      ]);
-      const modules = this.options.modules ?? [];
-      const extraFiles: Record<string, string> = {};
-      for (const module of modules) {
-        extraFiles[`/node_modules/${module.specifier}/index.ts`] = readFileSync(module.hostPath, 'utf8');
-      }
-      const checker = new check.TypeChecker(this.options.roots, { extraFiles });
-      const bundler = new bundle.Bundler(this.options.roots, {
-        extraModules: Object.fromEntries(modules.map((module) => [module.specifier, module.hostPath])),
+      const [compile, sandbox] = await Promise.all([import('../compile/index.js'), import('../sandbox/index.js')]);
+      const compilers = new compile.CompilerPool({
+        roots: this.options.roots,
+        modules: this.options.modules ?? [],
+        memoryMb: this.options.limits.compilerMemoryMb,
       });
-      check.loadTypeScript();
-      await Promise.all([bundler.warm(), sandbox.warmSandbox()]);
-      this.stages = { check, bundle, sandbox, checker, bundler };
+      await Promise.all([compilers.warm(), sandbox.warmSandbox()]);
+      this.stages = { sandbox, compilers };
       return this.stages;
     })();
     return this.loading;
   }
 
+  /**
+   * Compiles this code in every compiler, now and after each restart, so that the SDK it imports
+   * is parsed before an agent asks. Nothing runs.
+   */
+  async prime(code: string): Promise<void> {
+    const { compilers } = await this.load();
+    compilers.primeWith(code);
+  }
+
   /** Drops cached copies of these host files (or all): the SDK or the workspace changed on disk. */
   invalidate(hostPaths?: string[]): void {
-    this.stages?.checker.invalidate(hostPaths);
-    this.stages?.bundler.invalidate(hostPaths);
+    this.stages?.compilers.invalidate(hostPaths);
   }
 
   async execute(code: string): Promise<ExecOutcome> {
-    const { check, bundle, sandbox, checker, bundler } = this.stages ?? (await this.load());
-    const { prepareAgentCode, formatDiagnostic, WRAPPER_LINES } = check;
     const limits = this.options.limits;
     const timings: Timings = { checkMs: 0, bundleMs: 0, runMs: 0 };
     const cut = (text: string) => cutText(text, limits.maxOutputChars);
+    const begun = performance.now();
+    const deadline = begun + limits.timeoutMs;
 
-    let started = performance.now();
-    const prepared = prepareAgentCode(code);
-    const diagnostics = checker.check(prepared.text);
-    timings.checkMs = performance.now() - started;
-    if (diagnostics.length > 0) {
-      const lines = diagnostics.map((d) => formatDiagnostic(d, prepared.toSource));
-      return { ok: false, phase: 'Type check failed', message: cut(['Type check failed', ...lines].join('\n')), console: '', timings };
+    const maxCode = limits.maxCodeChars ?? MAX_CODE_CHARS;
+    if (code.length > maxCode) {
+      const message = `Type check failed\ncode.ts: the code is ${formatChars(code.length)} long; at most ${formatChars(maxCode)} is accepted`;
+      return { ok: false, phase: 'Type check failed', message, console: '', timings };
     }
 
-    started = performance.now();
-    const bundled = await bundler.bundle(prepared.text);
-    timings.bundleMs = performance.now() - started;
-    if (!bundled.ok) {
-      // The bundler speaks in the prepared module's lines; the agent wants its own.
-      const lines = bundled.errors.map((error) =>
-        bundle.formatDiagnostic(
-          error.file === CODE_PATH && error.line > 0 ? { ...error, ...prepared.toSource(error.line, Math.max(1, error.column)) } : error,
-        ),
-      );
-      return { ok: false, phase: 'Bundle failed', message: cut(['Bundle failed', ...lines].join('\n')), console: '', timings };
+    const { sandbox, compilers } = this.stages ?? (await this.load());
+    const compiled = await compilers.compile(code, deadline);
+    if ('fault' in compiled) {
+      timings.checkMs = performance.now() - begun;
+      return { ok: false, ...this.compileFault(compiled), console: '', timings };
+    }
+    timings.checkMs = compiled.checkMs;
+    timings.bundleMs = compiled.bundleMs;
+    if (!compiled.ok) {
+      const phase = compiled.stage === 'check' ? 'Type check failed' : 'Bundle failed';
+      return { ok: false, phase, message: cut([phase, ...compiled.lines].join('\n')), console: '', timings };
     }
 
-    started = performance.now();
+    const started = performance.now();
     const abort = new AbortController();
     const inFlight = new CallCounter();
     let outcome: SandboxOutcome;
     let pendingCalls: string;
     try {
-      outcome = await sandbox.runInSandbox(bundled.script, {
-        limits: { memoryBytes: limits.memoryBytes, timeoutMs: limits.timeoutMs },
+      outcome = await sandbox.runInSandbox(compiled.script, {
+        limits: { memoryBytes: limits.memoryBytes, timeoutMs: Math.max(1, deadline - started) },
         filename: 'bundle.js',
         host: {
           ...bindRun(this.options.host ?? {}, { signal: abort.signal }),
@@ -195,10 +193,9 @@ export class Executor {
       return { ok: true, value: cutText(json, limits.maxOutputChars, kept), truncated: true, console: consoleText, timings };
     }
     if (outcome.kind === 'timeout') {
-      const seconds = Math.round((limits.timeoutMs / 1000) * 10) / 10;
       // A hung downstream server and the agent's own endless loop look alike from outside.
       const waiting = pendingCalls ? `\nstill waiting on ${pendingCalls}` : '';
-      return { ok: false, phase: 'Timed out', message: cut(`Timed out after ${seconds} s${waiting}`), console: consoleText, timings };
+      return { ok: false, phase: 'Timed out', message: cut(`${this.timedOut()}${waiting}`), console: consoleText, timings };
     }
     if (outcome.kind === 'memory') {
       const mb = Math.round(limits.memoryBytes / 2 ** 20);
@@ -210,18 +207,41 @@ export class Executor {
         timings,
       };
     }
-    const frames = agentFrames(outcome.stack, bundled.map, prepared, WRAPPER_LINES + lineCount(code));
+    const frames = agentFrames(outcome.stack, compiled.map, compiled.layout, WRAPPER_LINES + lineCount(code));
     const message = ['Runtime error', outcome.message, ...frames.map((frame) => `    at ${frame}`)].join('\n');
     return { ok: false, phase: 'Runtime error', message: cut(message), console: consoleText, timings };
   }
 
+  /** `Timed out after 30 s`. */
+  private timedOut(): string {
+    return `Timed out after ${Math.round((this.options.limits.timeoutMs / 1000) * 10) / 10} s`;
+  }
+
+  /** A compile that was stopped, as the agent reads it: the phase it was in, and why. */
+  private compileFault(fault: CompileFault): { phase: FailurePhase; message: string } {
+    const what = fault.stage === 'bundle' ? 'bundle' : fault.stage === 'check' ? 'type check' : 'waiting for a free compiler';
+    if (fault.fault === 'timeout') return { phase: 'Timed out', message: `${this.timedOut()} (${what})` };
+    const phase: FailurePhase = fault.stage === 'bundle' ? 'Bundle failed' : 'Type check failed';
+    const tool = fault.stage === 'bundle' ? 'the bundler' : 'the type checker';
+    const why =
+      fault.fault === 'memory'
+        ? `${tool} ran out of memory (limit ${fault.detail}) on this code; simplify its types or split it`
+        : `${tool} crashed on this code (${fault.detail}); nothing else was affected, and the next execution gets a fresh one`;
+    return { phase, message: `${phase}\n${why}` };
+  }
+
   async close(): Promise<void> {
-    await this.stages?.bundler.close();
+    await this.stages?.compilers.close();
   }
 }
 
 function bindRun(host: Record<string, RunHostFunction>, run: RunScope): Record<string, (...args: unknown[]) => Promise<unknown>> {
   return Object.fromEntries(Object.entries(host).map(([name, fn]) => [name, (...args: unknown[]) => fn(run, ...args)]));
+}
+
+/** `3.8 MB`-style sizes of text (a character counted as a byte: agent code is mostly ASCII). */
+function formatChars(chars: number): string {
+  return chars >= 2 ** 20 ? `${(chars / 2 ** 20).toFixed(1)} MB` : `${Math.ceil(chars / 1024)} KB`;
 }
 
 /** Tool calls in flight, by `server.tool`. */
@@ -272,7 +292,7 @@ function lineCount(code: string): number {
  * after it (the `return await exec();` it appends) are left out, as no line the agent wrote made
  * that call.
  */
-function agentFrames(stack: string | undefined, map: RawSourceMap, prepared: PreparedCode, lastAgentLine: number): string[] {
+function agentFrames(stack: string | undefined, map: RawSourceMap, layout: SourceLayout, lastAgentLine: number): string[] {
   if (!stack) return [];
   let sourceMap: SourceMap;
   try {
@@ -288,7 +308,7 @@ function agentFrames(stack: string | undefined, map: RawSourceMap, prepared: Pre
     if (!position) continue;
     if (/(^|[/\\])code\.ts$/.test(position.source)) {
       if (position.line > lastAgentLine) continue;
-      const original = prepared.toSource(position.line, position.column);
+      const original = toSourcePosition(layout, position.line, position.column);
       frames.push(`code.ts:${original.line}:${original.column}`);
     } else {
       const workspace = /[/\\]workspace[/\\](.+)$/.exec(position.source);

@@ -119,11 +119,11 @@ export class Engine {
   }
 
   /**
-   * Type-checks, bundles and runs a script that imports every server, in the background: the
-   * first agent's execution then finds the whole SDK parsed and every stage warm.
+   * Type-checks and bundles a script that imports every server, in the background and in every
+   * compiler: the first agent's execution then finds the whole SDK parsed and every stage warm.
    */
   prime(): void {
-    void this.executor.execute("import * as servers from './servers';\nreturn Object.keys(servers).length;").catch(() => undefined);
+    void this.executor.prime("import * as servers from './servers';\nreturn Object.keys(servers).length;").catch(() => undefined);
   }
 
   /**
