@@ -95,6 +95,8 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
       port: raw.server?.port ?? 3000,
       timeout: raw.server?.timeout ?? 30,
       connectTimeout: raw.server?.connectTimeout ?? 30,
+      sessionIdleSeconds: raw.server?.sessionIdleSeconds ?? 1800,
+      maxSessions: raw.server?.maxSessions ?? 100,
     },
     sandbox: {
       memoryMb: raw.sandbox?.memoryMb ?? 256,

@@ -8,6 +8,10 @@ const stringMap = z.record(z.string(), z.string({ error: 'expected a string' }),
   error: 'expected an object of strings',
 });
 
+/** Bounds of `server.sessionIdleSeconds` and `server.maxSessions`, shared with `serve`'s flags. */
+export const MAX_IDLE_SECONDS = 7 * 24 * 3600;
+export const MAX_SESSIONS = 10_000;
+
 const positive = (what: string) => z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 
 export const serverSchema = z
@@ -34,6 +38,17 @@ export const configSchema = z
         port: z.number({ error: 'expected a port number' }).int().min(0).max(65535).optional(),
         timeout: positive('a number of seconds').optional(),
         connectTimeout: positive('a number of seconds').optional(),
+        // serve over HTTP: an idle session is closed after this long (at most 7 days, which
+        // also keeps it inside what a Node timer can hold).
+        sessionIdleSeconds: positive('a number of seconds')
+          .max(MAX_IDLE_SECONDS, { error: `expected at most ${MAX_IDLE_SECONDS} seconds (7 days)` })
+          .optional(),
+        maxSessions: z
+          .number({ error: 'expected a whole number of sessions' })
+          .int({ error: 'expected a whole number of sessions' })
+          .min(1, { error: 'expected at least 1 session' })
+          .max(MAX_SESSIONS, { error: `expected at most ${MAX_SESSIONS} sessions` })
+          .optional(),
       })
       .loose()
       .optional(),

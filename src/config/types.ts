@@ -34,6 +34,10 @@ export interface RunbyteConfig {
     timeout: number;
     /** How long a downstream server may take to start and answer `initialize`, seconds. */
     connectTimeout: number;
+    /** serve over HTTP: close a session after this many seconds with no request or stream open. */
+    sessionIdleSeconds: number;
+    /** serve over HTTP: sessions open at once; one more `initialize` gets 503. */
+    maxSessions: number;
   };
   sandbox: {
     memoryMb: number;

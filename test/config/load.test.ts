@@ -50,7 +50,7 @@ describe('parseConfig', () => {
     });
     expect(config.outDir).toBe('/project/generated');
     expect(config.workspaceDir).toBe('/project/.runbyte/workspace');
-    expect(config.server).toEqual({ port: 3000, timeout: 30, connectTimeout: 30 });
+    expect(config.server).toEqual({ port: 3000, timeout: 30, connectTimeout: 30, sessionIdleSeconds: 1800, maxSessions: 100 });
     expect(config.sandbox).toEqual({ memoryMb: 256, maxOutputChars: 40_000, workspaceQuotaMb: 100 });
   });
 
@@ -67,6 +67,11 @@ describe('parseConfig', () => {
     );
     expect(config.servers[0]).toMatchObject({ command: 'node', args: ['x'] });
     expect(config.outDir).toBe('/project/sdk');
+  });
+
+  it('reads the HTTP session limits', () => {
+    const config = parseConfig('{"mcpServers":{},"server":{"sessionIdleSeconds":1.5,"maxSessions":3}}', PATH, {});
+    expect(config.server).toMatchObject({ sessionIdleSeconds: 1.5, maxSessions: 3 });
   });
 
   it.each([
@@ -88,6 +93,12 @@ describe('parseConfig', () => {
     ['{"mcpServers":{"Git":{"command":"x"},"git":{"command":"x"}}}', 'CONFIG_INVALID', /only in case/],
     ['{"mcpServers":{"g":{"url":"${NOPE}"}}}', 'CONFIG_ENV', /mcpServers\.g\.url: environment variable NOPE is not set$/],
     ['{"mcpServers":{},"sandbox":{"memoryMb":"x"}}', 'CONFIG_INVALID', /sandbox\.memoryMb: expected a number of MB$/],
+    ['{"mcpServers":{},"server":{"sessionIdleSeconds":0}}', 'CONFIG_INVALID', /server\.sessionIdleSeconds: expected a number of seconds$/],
+    ['{"mcpServers":{},"server":{"sessionIdleSeconds":"1800"}}', 'CONFIG_INVALID', /server\.sessionIdleSeconds: expected a number of seconds$/],
+    ['{"mcpServers":{},"server":{"sessionIdleSeconds":1e9}}', 'CONFIG_INVALID', /server\.sessionIdleSeconds: expected at most 604800 seconds \(7 days\)$/],
+    ['{"mcpServers":{},"server":{"maxSessions":0}}', 'CONFIG_INVALID', /server\.maxSessions: expected at least 1 session$/],
+    ['{"mcpServers":{},"server":{"maxSessions":2.5}}', 'CONFIG_INVALID', /server\.maxSessions: expected a whole number of sessions$/],
+    ['{"mcpServers":{},"server":{"maxSessions":1e6}}', 'CONFIG_INVALID', /server\.maxSessions: expected at most 10000 sessions$/],
   ])('rejects %s', (text, code, message) => {
     const error = failure(text);
     expect(error.code).toBe(code);
