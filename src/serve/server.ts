@@ -14,6 +14,13 @@ import type { Engine } from './engine.js';
 import { TOOLS } from './tools.js';
 
 /**
+ * The largest JSON-RPC message `serve` reads, on stdio and over HTTP: 4 MiB, the SDK's own limit for
+ * an HTTP request body. Agent code and tool arguments are far smaller; a bigger message gets an
+ * error reply (stdio) or 413 (HTTP) and the session goes on.
+ */
+export const MAX_MESSAGE_BYTES = 4 * 2 ** 20;
+
+/**
  * One MCP server session over the shared engine. HTTP makes one per session (the SDK binds a
  * Server to one transport); they all share the engine's downstream connections and executor.
  */
