@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { Flags } from '@oclif/core';
-import { Engine, serveHttp, serveStdio } from '../serve/index.js';
+import { MAX_IDLE_SECONDS, MAX_SESSIONS } from '../config/index.js';
+import { Engine, hostnameOf, isLoopbackHost, serveHttp, serveStdio } from '../serve/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import { RunbyteCommand } from './base.js';
@@ -17,12 +18,27 @@ export default class Serve extends RunbyteCommand {
     transport: Flags.string({ char: 't', options: ['stdio', 'http'], default: 'stdio', description: 'how clients connect' }),
     host: Flags.string({ default: '127.0.0.1', description: 'HTTP: address to bind' }),
     port: Flags.integer({ char: 'p', description: 'HTTP: port (default: server.port from the config, else 3000; 0 picks a free one)' }),
-    token: Flags.string({ env: 'RUNBYTE_TOKEN', description: 'HTTP: require Authorization: Bearer <token>' }),
+    token: Flags.string({ env: 'RUNBYTE_TOKEN', description: 'HTTP: require Authorization: Bearer <token> (required when --host is not a loopback address)' }),
+    'allowed-host': Flags.string({
+      multiple: true,
+      description: 'HTTP: another name clients use in the Host header (besides localhost, 127.0.0.1, [::1] and --host); repeatable',
+    }),
+    'max-sessions': Flags.integer({
+      description: 'HTTP: sessions open at once (default: server.maxSessions from the config, else 100)',
+    }),
+    'session-idle-seconds': Flags.integer({
+      description: 'HTTP: close a session idle this long (default: server.sessionIdleSeconds from the config, else 1800)',
+    }),
     frozen: Flags.boolean({ description: 'serve the SDK on disk as it is (warn when it differs from the live servers)' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve);
+    if (flags.transport === 'http') {
+      checkExposure(flags.host, flags.token, flags['allowed-host'] ?? []);
+      checkRange('--max-sessions', flags['max-sessions'], MAX_SESSIONS);
+      checkRange('--session-idle-seconds', flags['session-idle-seconds'], MAX_IDLE_SECONDS);
+    }
     const config = this.loadConfig(flags.config);
     const engine = await Engine.start(config, { regenerate: flags.frozen ? 'never' : 'always', warnDrift: flags.frozen });
     // Live tools (SPEC.md): list_changed rewrites the SDK (not under --frozen); file changes reach the executor.
@@ -52,17 +68,50 @@ export default class Serve extends RunbyteCommand {
       return;
     }
     const port = flags.port ?? config.server.port;
-    const handle = await serveHttp(engine, { host: flags.host, port, token: flags.token }).catch((error: unknown) => {
+    const handle = await serveHttp(engine, {
+      host: flags.host,
+      port,
+      token: flags.token,
+      allowedHosts: flags['allowed-host'],
+      sessionIdleSeconds: flags['session-idle-seconds'] ?? config.server.sessionIdleSeconds,
+      maxSessions: flags['max-sessions'] ?? config.server.maxSessions,
+    }).catch((error: unknown) => {
       void engine.close();
       throw new RunbyteError('USAGE', `cannot listen on ${flags.host}:${port}: ${(error as Error).message}`, {
         suggestions: ['pick another port with --port, or 0 for a free one'],
       });
     });
     closeHttp = handle.close;
-    process.stderr.write(`runbyte: serving ${handle.url}\n`);
+    const everywhere = handle.remoteUrl ? ` (listening on all interfaces; from other machines: ${handle.remoteUrl})` : '';
+    process.stderr.write(`runbyte: serving ${handle.url}${everywhere}\n`);
     process.stderr.write(
       `runbyte: client config: ${JSON.stringify({ mcpServers: { runbyte: { type: 'http', url: handle.url, ...(flags.token ? { headers: { Authorization: 'Bearer ${RUNBYTE_TOKEN}' } } : {}) } } })}\n`,
     );
     await new Promise(() => {});
+  }
+}
+
+/**
+ * Over HTTP, `execute_code` runs code for whoever can connect: off loopback, a token is required.
+ * Checked before anything starts, so a refused `serve` leaves no child servers behind.
+ */
+function checkExposure(host: string, token: string | undefined, allowedHosts: string[]): void {
+  if (!isLoopbackHost(host) && !token) {
+    throw new RunbyteError(
+      'USAGE',
+      `--host ${host} lets other machines run code through execute_code; set a token with --token or RUNBYTE_TOKEN, or bind 127.0.0.1`,
+    );
+  }
+  for (const name of allowedHosts) {
+    if (hostnameOf(name) === undefined) {
+      throw new RunbyteError('USAGE', `--allowed-host ${JSON.stringify(name)}: expected a host name or address, like mcp.example.com or 192.168.1.5`);
+    }
+  }
+}
+
+/** The same bounds as `server.maxSessions` / `server.sessionIdleSeconds` in the config schema. */
+function checkRange(flag: string, value: number | undefined, max: number): void {
+  if (value !== undefined && (value < 1 || value > max)) {
+    throw new RunbyteError('USAGE', `${flag} ${value}: expected a whole number from 1 to ${max}`);
   }
 }
