@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Compilation, Compiler, InputFileSystem, OutputFileSystem } from '@rspack/core';
 import { CODE_PATH, toVirtualPath, type VfsRoots } from '../vfs/roots.js';
 import { formatDiagnostic, toDiagnostics, type BundleDiagnostic, type RspackErrorLike } from './diagnostics.js';
+import { Guard } from './guard.js';
 import { VirtualInputFs } from './input-fs.js';
 import { MAP_ASSET, rspackOptions, SCRIPT_ASSET } from './options.js';
 
@@ -52,6 +53,10 @@ interface Captured {
  * up or to port to Windows. The generated SDK, the bulk of the files, is aliased to its host folder
  * and read natively (options.ts). Errors and source maps name files by their virtual paths.
  *
+ * Jail: the agent's code is untrusted here too (a `@ts-ignore` silences the type-checker, not the
+ * bundler). guard.ts refuses every import that does not name the tree or an extra module, every
+ * file that leaves its root through a link, raw-data imports and folder listings, as build errors.
+ *
  * Speed: one compiler, created on first use and reused (development mode, memory cache,
  * incremental). Each build names what changed in `modifiedFiles`: the code, the files given to
  * `invalidate()`, and workspace files whose mtime or size moved; without that Rspack returns the
@@ -61,6 +66,7 @@ interface Captured {
 export class Bundler {
   private readonly fs: VirtualInputFs;
   private readonly extraModules: Record<string, string>;
+  private readonly guard: Guard;
   private compiler?: Compiler;
   private rspack?: Promise<RspackModule>;
   private queue: Promise<unknown> = Promise.resolve();
@@ -74,6 +80,7 @@ export class Bundler {
   ) {
     this.fs = new VirtualInputFs(roots);
     this.extraModules = { ...options.extraModules };
+    this.guard = new Guard(roots, this.extraModules);
   }
 
   /**
@@ -93,7 +100,6 @@ export class Bundler {
    * omitted) are read again on the next bundle.
    */
   invalidate(hostPaths?: string[]): void {
-    this.fs.forgetRoots();
     const paths = hostPaths ?? [this.roots.generatedDir, this.roots.workspaceDir, ...Object.values(this.extraModules)];
     for (const hostPath of paths) {
       const virtual = toVirtualPath(this.roots, resolve(hostPath));
@@ -126,6 +132,8 @@ export class Bundler {
     this.pending = new Set();
     modified.add(VirtualInputFs.rspackPath(CODE_PATH));
     for (const path of this.fs.changedWorkspaceFiles()) modified.add(VirtualInputFs.rspackPath(path));
+    // An SDK file refused after its build is read again until it passes: Rspack's cache must never serve it.
+    for (const path of this.guard.suspects) modified.add(path);
 
     let captured: Captured;
     try {
@@ -142,8 +150,9 @@ export class Bundler {
       throw error;
     }
 
-    if (captured.errors.length > 0) {
-      const errors = toDiagnostics(captured.errors, {
+    const refused = this.guard.takeRefused();
+    if (captured.errors.length > 0 || refused.length > 0) {
+      const errors = toDiagnostics([...captured.errors, ...refused], {
         virtualPath: (path) => this.virtualPath(path),
         sourceText: (path) => this.sourceText(path),
       });
@@ -165,7 +174,7 @@ export class Bundler {
     // Loaded on first use: commands that never bundle do not pay ~100–250 ms for it (TOOLCHAIN.md, trap 5).
     this.rspack ??= import('@rspack/core');
     const { rspack } = await this.rspack;
-    const compiler = rspack(rspackOptions(this.roots, this.extraModules));
+    const compiler = rspack({ ...rspackOptions(this.roots, this.extraModules), plugins: [this.guard] });
     compiler.inputFileSystem = this.fs as unknown as InputFileSystem;
     // Never used (shouldEmit below says no), but if it were, nothing would reach the disk.
     compiler.outputFileSystem = REFUSING_OUTPUT;

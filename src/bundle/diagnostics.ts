@@ -39,6 +39,12 @@ const NOT_FOUND = /^Module not found: Can't resolve '([^']+)'(?: in '[^']*')?/;
 const UNHANDLED_SCHEME = /^Reading from "([^"]+)" is not handled by plugins/;
 /** An import that went through an alias (the SDK, `/servers`, extra modules) and found nothing. */
 const ALIAS_MISS = /^Cannot find module '([^']+)' for matched aliased key/;
+/** A refusal by guard.ts, with the specifier as written: `import of "/etc/passwd" refused: …`, `listing "x" refused: …`. */
+const REFUSED = /^[^"]*?("(?:[^"\\]|\\.)*")(?: with \{[^}]*\})? refused:/;
+/** guard.ts's refusal of a folder listing that has no literal part to name. */
+const COMPUTED = /^import\(\) or require\(\) of a computed path refused/;
+/** A call that takes a path but not as a string literal, or `require` passed around as a value. */
+const COMPUTED_CALL = /\b(?:import|require)\s*\(\s*(?!['"])|\b(?:webpackContext|require\.context)\s*\(|\brequire\b(?!\s*[(.])/;
 /** The specifier of an import or export declaration, or of a dynamic import. */
 const IMPORT_SPECIFIER = /(?:\bfrom|\bimport\s*\(?)\s*(['"`])([^'"`\n]+)\1/g;
 
@@ -85,6 +91,13 @@ function toDiagnostic(error: RspackErrorLike, { virtualPath, sourceText }: Paths
   const aliased = ALIAS_MISS.exec(message)?.[1];
   const notFound = NOT_FOUND.exec(message)?.[1] ?? (aliased === undefined ? undefined : specifierOf(aliased, file, rspackPath, sourceText));
   const scheme = UNHANDLED_SCHEME.exec(message)?.[1];
+  const refused = REFUSED.exec(message)?.[1];
+  if (refused !== undefined || COMPUTED.test(message)) {
+    // Rspack places these in the transpiled code, if at all: the agent's text says where.
+    const source = (rspackPath === undefined ? undefined : sourceText(rspackPath)) ?? '';
+    const at = refused === undefined ? computedCall(source) : findSpecifier(source, JSON.parse(refused) as string, { anywhere: true });
+    return { file, line: at?.line ?? 0, column: at?.column ?? 0, message: withoutRoot(message) };
+  }
   if (notFound !== undefined) {
     plain = `Module not found: Can't resolve '${notFound}'`;
     const source = rspackPath === undefined ? undefined : sourceText(rspackPath);
@@ -157,20 +170,37 @@ function specifierOf(aliased: string, file: string, rspackPath: string | undefin
   return wanted;
 }
 
-/** Where `specifier` is imported in `source` (1-based), preferring an `import`/`from`/`export` context. */
-function findSpecifier(source: string, specifier: string): { line: number; column: number } | undefined {
+/**
+ * Where `specifier` is imported in `source` (1-based), preferring an `import`/`from`/`export` context
+ * (or any call that takes a path). `anywhere`: else its first quoted occurrence, else the start of a
+ * template literal it begins (`import(`./workspace/${name}`)` is asked for as `./workspace/`).
+ */
+function findSpecifier(source: string, specifier: string, { anywhere = false } = {}): { line: number; column: number } | undefined {
   let index = -1;
+  let loose = -1;
   for (const quote of ["'", '"', '`']) {
     const quoted = `${quote}${specifier}${quote}`;
     let at = source.indexOf(quoted);
+    if (at >= 0 && (loose < 0 || at < loose)) loose = at;
     while (at >= 0) {
       const before = source.slice(Math.max(0, at - 200), at);
-      if (/(\bfrom|\bimport\s*\(?|\brequire\s*\()\s*$/.test(before)) break;
+      if (/(\bfrom|\bimport\s*\(?|\brequire\s*\(|\b(?:require\.context|webpackContext|new\s+(?:URL|Worker))\s*\()\s*$/.test(before)) break;
       at = source.indexOf(quoted, at + 1);
     }
     if (at >= 0 && (index < 0 || at < index)) index = at;
   }
-  if (index < 0) return undefined;
+  if (index < 0 && anywhere) index = loose >= 0 ? loose : source.indexOf(`\`${specifier}`);
+  return index < 0 ? undefined : positionAt(source, index);
+}
+
+/** The first call that takes a path computed at run time. */
+function computedCall(source: string): { line: number; column: number } | undefined {
+  const match = COMPUTED_CALL.exec(source);
+  return match ? positionAt(source, match.index) : undefined;
+}
+
+/** 1-based line and column of an offset. */
+function positionAt(source: string, index: number): { line: number; column: number } {
   const lineStart = source.lastIndexOf('\n', index - 1) + 1;
   const line = source.slice(0, index).split('\n').length;
   return { line, column: index - lineStart + 1 };

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { toHostPath, type VfsRoots } from '../vfs/roots.js';
+import { confinement } from './jail.js';
 
 /**
  * Where the virtual tree (docs/architecture.md, The virtual tree) sits in Rspack's eyes: `/code.ts`
@@ -44,7 +45,8 @@ interface MemoryFile {
  * and the entry from memory and maps everything else through `toHostPath`, the same mapping check/
  * and list_directory use.
  *
- * Like vfs/'s jail, a file whose real path (links resolved) leaves its root does not exist here.
+ * Like vfs/'s jail, a file whose real path (links resolved) leaves its root, or a regular file with a
+ * second hard link, does not exist here (jail.ts).
  * It remembers every file it handed out, so `invalidate()` can name them to Rspack, and the
  * `mtime:size` of workspace files, which the agent's own runs rewrite without telling anyone.
  */
@@ -54,7 +56,6 @@ export class VirtualInputFs {
   private readonly read = new Set<string>();
   /** `mtimeMs:size` of each workspace file when it was last read. */
   private readonly stamps = new Map<string, string>();
-  private readonly realRoots = new Map<string, string>();
   private clock = Date.now();
 
   constructor(private readonly roots: VfsRoots) {
@@ -118,11 +119,6 @@ export class VirtualInputFs {
     return changed;
   }
 
-  /** Forgets the real paths of the roots (a root may have been replaced by a link). */
-  forgetRoots(): void {
-    this.realRoots.clear();
-  }
-
   // ---- The methods Rspack calls (node's callback style) ----
 
   readFile = (path: string, ...rest: unknown[]): void => {
@@ -152,10 +148,13 @@ export class VirtualInputFs {
     const memory = this.memory.get(virtual);
     if (memory) return callback(null, memory.stats);
     if (virtual === '/') return callback(null, DIRECTORY);
-    this.host(virtual, path, (error, host) => {
-      if (error || host === undefined) return callback(error ?? notFound(path));
-      fs.stat(host, callback);
-    });
+    const host = toHostPath(this.roots, virtual);
+    const state = host === undefined ? 'missing' : confinement(host, rootOf(this.roots, virtual));
+    if (state === 'missing') return callback(notFound(path));
+    // A link out of its root or a hard-linked file is there, but as an empty stand-in: the resolver
+    // finds it, so guard.ts can tell the agent why it is refused, and nothing of the real file shows.
+    if (state !== 'inside') return callback(null, STAND_IN);
+    fs.stat(host!, callback);
   };
 
   // Links inside the roots are followed (the jail has checked where they lead), so no path here is a link.
@@ -195,34 +194,25 @@ export class VirtualInputFs {
   purge = (): void => {};
 
   /**
-   * The host path behind a virtual path, through the jail: undefined (not found) when the path is
-   * outside the tree or its real path leaves the root it belongs to.
+   * The host path behind a virtual path, through the jail (jail.ts): not found when the path is
+   * outside the tree, its real path leaves the root it belongs to, or it is a hard-linked file.
+   * Such a file is never read or listed.
    */
   private host(virtual: string, rspackPath: string, callback: Callback<string>): void {
     const host = toHostPath(this.roots, virtual);
-    if (host === undefined) return callback(notFound(rspackPath));
-    const root = virtual === '/workspace' || virtual.startsWith('/workspace/') ? this.roots.workspaceDir : this.roots.generatedDir;
-    fs.realpath(host, (error, real) => {
-      if (error) return callback(error.code === 'ENOENT' || error.code === 'ENOTDIR' ? notFound(rspackPath) : error);
-      const rel = relative(this.realRoot(root), real);
-      if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return callback(notFound(rspackPath));
-      callback(null, host);
-    });
-  }
-
-  private realRoot(root: string): string {
-    let real = this.realRoots.get(root);
-    if (real === undefined) {
-      try {
-        real = fs.realpathSync(root);
-      } catch {
-        real = root;
-      }
-      this.realRoots.set(root, real);
-    }
-    return real;
+    if (host === undefined || confinement(host, rootOf(this.roots, virtual)) !== 'inside') return callback(notFound(rspackPath));
+    callback(null, host);
   }
 }
+
+/** The root a virtual path belongs to: a file must not leave it, even through links. */
+function rootOf(roots: VfsRoots, virtual: string): string {
+  if (virtual === '/workspace' || virtual.startsWith('/workspace/')) return roots.workspaceDir;
+  if (virtual === '/servers' || virtual.startsWith('/servers/')) return join(roots.generatedDir, 'servers');
+  return roots.generatedDir;
+}
+
+const STAND_IN: StatsLike = fileStats(0, 0);
 
 const DIRECTORY: StatsLike = {
   isFile: () => false,

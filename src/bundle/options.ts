@@ -25,7 +25,9 @@ const ROOT = escape(VIRTUAL_ROOT);
  *   the modules whose files are named in `modifiedFiles`;
  * - tree-shaking switched on explicitly, and the generated SDK marked side-effect-free, so that
  *   importing one tool of a 1,000-tool server bundles that tool, not the server;
- * - one classic script: an IIFE, no chunk loading, dynamic `import()` inlined (`eager`).
+ * - one classic script: an IIFE, no chunk loading, dynamic `import()` inlined (`eager`);
+ * - the jail is guard.ts, a plugin the Bundler adds (`resolve.restrictions` cannot stand in for it:
+ *   Rspack 2.3 then fails to resolve even the virtual entry).
  */
 export function rspackOptions(roots: VfsRoots, extraModules: Record<string, string>): RspackOptions {
   const servers = join(roots.generatedDir, 'servers');
@@ -87,6 +89,8 @@ export function rspackOptions(roots: VfsRoots, extraModules: Record<string, stri
       symlinks: false,
       // No node_modules: bare specifiers are the extra modules, and nothing else of the host.
       modules: [],
+      // A package.json above the generated folder must not redirect an SDK file (the `browser` field).
+      aliasFields: [],
       fullySpecified: false,
     },
     module: {
