@@ -78,6 +78,10 @@ export async function serveHttp(engine: Engine, options: HttpOptions): Promise<H
       return reply(res, 401, 'unauthorized: send Authorization: Bearer <token>');
     }
 
+    // Refused here rather than by the SDK's transport, which drops the connection under a client
+    // still sending; answered this way, Node discards the body and the client reads the 413.
+    if (Number(req.headers['content-length'] ?? 0) > MAX_MESSAGE_BYTES) return reply(res, 413, TOO_LARGE);
+
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
     if (existing) {
@@ -91,7 +95,7 @@ export async function serveHttp(engine: Engine, options: HttpOptions): Promise<H
     try {
       body = await readJson(req);
     } catch (error) {
-      if (error instanceof TooLarge) return reply(res, 413, `request too large: runbyte accepts messages of at most ${MAX_MESSAGE_BYTES / 2 ** 20} MiB`);
+      if (error instanceof TooLarge) return reply(res, 413, TOO_LARGE);
       return reply(res, 400, 'no session: send initialize first');
     }
     if (!isInitializeRequest(body)) return reply(res, 400, 'no session: send initialize first');
@@ -170,6 +174,8 @@ export async function serveHttp(engine: Engine, options: HttpOptions): Promise<H
     },
   };
 }
+
+const TOO_LARGE = `request too large: runbyte serve reads JSON-RPC messages of at most ${MAX_MESSAGE_BYTES / 2 ** 20} MiB; send less at once`;
 
 function reply(res: ServerResponse, status: number, message: string, id: RequestId | null = null): void {
   res.writeHead(status, { 'content-type': 'application/json' });

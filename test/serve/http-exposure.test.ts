@@ -100,7 +100,7 @@ describe('serve --host: who may connect', () => {
   });
 });
 
-describe('serve over HTTP: the Host header allow-list', () => {
+describe('serve over HTTP: the Host header allow-list, and the message size', () => {
   let server: HttpServe;
   beforeAll(async () => {
     server = await serveHttp(tempProject({ mcpServers: {} }, 'exposure'));
@@ -123,6 +123,13 @@ describe('serve over HTTP: the Host header allow-list', () => {
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST']) {
       expect((await send(server.url, { body: INITIALIZE, headers: { host } })).status, host).toBe(200);
     }
+  });
+
+  it('answers a message over 4 MiB with 413 and a JSON-RPC error the SDK client shows; the session goes on', async () => {
+    const client = await server.connect();
+    const call = client.callTool({ name: 'execute_code', arguments: { code: `// ${'x'.repeat(5 * 2 ** 20)}` } });
+    await expect(call).rejects.toThrow(/request too large: runbyte serve reads JSON-RPC messages of at most 4 MiB/);
+    expect((await client.listTools()).tools).toHaveLength(3);
   });
 
   it('answers the names given with --allowed-host', async () => {
