@@ -219,12 +219,24 @@ function tableRows(r) {
     }
   });
 
-  block('memory (VmRSS of the serve process; downstream servers not included)', [['transports'], ['memory']], () => {
+  block('memory (VmRSS of the serve process, and of its compiler processes; downstream servers not included)', [['transports'], ['memory']], () => {
     const ref = transports.referenceMemory;
     rows.push({ label: 'serve, 2 reference servers: after start', median: ref.atStart.rssMiB, unit: 'MiB', runs: 1 });
+    rows.push({
+      label: `  its ${ref.compilers.count} compiler processes (type check + bundle), after the executions`,
+      median: ref.compilers.rssMiB,
+      unit: 'MiB',
+      runs: 1,
+    });
     rows.push({ label: `serve, 2 reference servers: after ${ref.executions} executions`, median: ref.afterExecutions.rssMiB, unit: 'MiB', runs: 1 });
     rows.push({ label: `serve, ${memory.tools.toLocaleString('en-US')} tools: after start`, median: memory.atStart.rssMiB, unit: 'MiB', runs: 1 });
     rows.push({ label: `serve, ${memory.tools.toLocaleString('en-US')} tools: after ${memory.executions} executions`, median: memory.afterExecutions.rssMiB, unit: 'MiB', runs: 1 });
+    rows.push({
+      label: `  its ${memory.compilersAfter.count} compiler processes, after the executions`,
+      median: memory.compilersAfter.rssMiB,
+      unit: 'MiB',
+      runs: 1,
+    });
     rows.push({ note: `peak (VmHWM) ${memory.afterExecutions.hwmMiB.toFixed(1)} MiB; its ${memory.children.count} server processes: ${memory.children.rssMiB.toFixed(1)} MiB more; start to initialized ${Math.round(memory.startMs)} ms; first execute ${Math.round(memory.firstExecuteMs)} ms, then ${memory.laterExecute.median} ms (median)` });
   });
 

@@ -86,25 +86,30 @@ export function memoryOf(pid) {
   return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
 }
 
-/** The summed VmRSS (MiB) of a process's direct children: the downstream MCP servers. */
+/**
+ * The summed VmRSS (MiB) of a process's direct children, split into runbyte's own compiler
+ * processes (dist/compile/child.js) and the rest: the downstream MCP servers.
+ */
 export function childrenRssMiB(pid) {
-  let total = 0;
-  let count = 0;
+  const servers = { count: 0, rssMiB: 0 };
+  const compilers = { count: 0, rssMiB: 0 };
   let children = '';
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
   } catch {
-    return { count, rssMiB: NaN };
+    return { count: 0, rssMiB: NaN, compilers: { count: 0, rssMiB: NaN } };
   }
   for (const child of children.trim().split(/\s+/).filter(Boolean)) {
     try {
-      total += memoryOf(Number(child)).rssMiB;
-      count++;
+      const cmdline = readFileSync(`/proc/${child}/cmdline`, 'utf8');
+      const into = /compile[\\/]child\.js/.test(cmdline) ? compilers : servers;
+      into.rssMiB += memoryOf(Number(child)).rssMiB;
+      into.count++;
     } catch {
       // it exited while we looked
     }
   }
-  return { count, rssMiB: total };
+  return { ...servers, compilers };
 }
 
 /** One conversation's worth of latencies over a started serve. */
@@ -156,7 +161,12 @@ export async function benchTransports({ rounds = 1 } = {}) {
     const { tools } = await stdio.client.listTools();
     result.modelSees = { tools, instructions: stdio.client.getInstructions() ?? '' };
     result.stdio = await latencies(stdio, runs);
-    result.referenceMemory = { atStart: memoryAtStart, afterExecutions: memoryOf(stdio.pid), executions: runs + 4 };
+    result.referenceMemory = {
+      atStart: memoryAtStart,
+      afterExecutions: memoryOf(stdio.pid),
+      executions: runs + 4,
+      compilers: childrenRssMiB(stdio.pid).compilers,
+    };
   } finally {
     await stdio.close();
   }
@@ -200,6 +210,7 @@ export async function benchMemory({ executions = 5 } = {}) {
       atStart,
       afterExecutions: memoryOf(pid),
       children: childrenAtStart,
+      compilersAfter: childrenRssMiB(pid).compilers,
       executions,
       firstExecuteMs: times[0],
       laterExecute: summarize(times.slice(1)),

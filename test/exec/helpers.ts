@@ -30,7 +30,7 @@ export async function startExec(servers: ServerConfig[], limits: Partial<ExecLim
     servers,
     outDir: join(dir, 'generated'),
     workspaceDir: join(dir, 'workspace'),
-    server: { port: 0, timeout: all.timeoutMs / 1000, connectTimeout: 20 },
+    server: { port: 0, timeout: all.timeoutMs / 1000, connectTimeout: 20, sessionIdleSeconds: 1800, maxSessions: 100 },
     sandbox: { memoryMb: all.memoryBytes / 2 ** 20, maxOutputChars: all.maxOutputChars, workspaceQuotaMb: 10 },
   };
   mkdirSync(config.workspaceDir, { recursive: true });

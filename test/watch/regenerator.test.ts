@@ -32,7 +32,7 @@ function configOf(servers: ServerConfig[]): RunbyteConfig {
     servers: [...servers].sort((a, b) => (a.name < b.name ? -1 : 1)),
     outDir: join(dir, 'generated'),
     workspaceDir: join(dir, 'workspace'),
-    server: { port: 0, timeout: 10, connectTimeout: 10 },
+    server: { port: 0, timeout: 10, connectTimeout: 10, sessionIdleSeconds: 1800, maxSessions: 100 },
     sandbox: { memoryMb: 64, maxOutputChars: 40_000, workspaceQuotaMb: 10 },
   };
 }
