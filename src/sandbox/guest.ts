@@ -11,10 +11,11 @@ export interface GuestNatives {
   /** Records one console line; `length` is the length before the guest cut it to the budget. */
   log(level: string, text: string, length: number): void;
   /**
-   * Calls host function `name` with JSON-encoded arguments. Settles with its JSON (in chunks when
-   * long) or undefined, or rejects with a message.
+   * Starts host call `id` to host function `name` with JSON-encoded arguments. The host answers
+   * later through `GuestEntry.settle`. (The guest makes its own promises: the host never holds a
+   * view into guest memory across a call that may grow it.)
    */
-  call(name: string, argsJson: string): Promise<Chunked | undefined>;
+  call(name: string, argsJson: string, id: number): void;
   /** Arms host timer `id`; false when the run has too many pending timers. */
   setTimer(id: number, delayMs: number): boolean;
   /** Disarms host timer `id`. */
@@ -33,16 +34,27 @@ export interface GuestConfig {
   hostNames: string[];
   maxLogChars: number;
   chunkChars: number;
+  /** Host calls started and not yet settled, at most; later calls wait here, in order. */
+  maxCallsInFlight: number;
+  /** Longest JSON of one host call's arguments; a longer one rejects before it leaves the guest. */
+  maxArgChars: number;
 }
 
 /** What `installGuest` hands back to the host. */
 export interface GuestEntry {
   /** Calls `globalThis.__runbyteMain` and resolves with the JSON text of its value (undefined for undefined). */
   start(): Promise<string | undefined>;
-  /** The piece of `text` starting at `at` that the host copies out next (see `Chunked`). */
-  slice(text: string, at: number): string;
+  /**
+   * The piece of `text` starting at `at` that the host copies out next (see `Chunked`), ending at
+   * `end` at the latest; empty when the next character is a surrogate pair that does not fit.
+   */
+  slice(text: string, at: number, end: number): string;
   /** Runs the callback of timer `id`, if it is still pending. */
   fire(id: number): void;
+  /** Settles host call `id` with its value (ok) or its error message, and starts a waiting call. */
+  settle(id: number, ok: boolean, value: Chunked | undefined): void;
+  /** A thrown value that is not an Error, shown in at most `maxChars` characters (then ending with `…`). */
+  show(value: unknown, maxChars: number): string;
 }
 
 /**
@@ -95,11 +107,26 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
   };
   const consoleMethod = (level: string) =>
     function (...args: unknown[]): void {
-      // Cut here, before the copy to the host, so a huge line costs the host nothing.
-      const text = logBudget > 0 ? args.map(formatOne).join(' ') : '';
-      const kept = text.length > logBudget ? text.slice(0, Math.max(0, logBudget)) : text;
+      // Cut here, piece by piece, before the copy to the host: a huge line costs the host nothing,
+      // and the guest never builds the whole line either.
+      if (logBudget <= 0) return natives.log(level, '', 0);
+      const parts: string[] = [];
+      let length = 0;
+      let room = logBudget;
+      for (let index = 0; index < args.length; index++) {
+        const text = formatOne(args[index]);
+        const piece = index > 0 ? ' ' : '';
+        length += piece.length + text.length;
+        for (const part of [piece, text]) {
+          if (room <= 0 || part.length === 0) continue;
+          const kept = part.length > room ? (apply(sliceString, part, [0, room]) as string) : part;
+          parts.push(kept);
+          room -= kept.length;
+        }
+      }
+      const kept = parts.join('');
       logBudget -= kept.length;
-      natives.log(level, kept, text.length);
+      natives.log(level, kept, length);
     };
   global.console = {
     log: consoleMethod('log'),
@@ -125,6 +152,14 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
   };
 
   // Host functions: arguments and values cross as JSON text; a host rejection becomes an Error here.
+  // At most maxCallsInFlight calls are out on the host at once; later ones wait in `waiting`.
+  const CALLS = new Map<number, { resolve(value: Chunked | undefined): void; reject(error: unknown): void }>();
+  const waiting: (() => void)[] = [];
+  let waitingHead = 0;
+  let inFlight = 0;
+  let nextCallId = 1;
+  const decode = (json: Chunked | undefined): unknown =>
+    json === undefined ? undefined : parse(typeof json === 'string' ? json : json.join(''));
   for (const name of config.hostNames) {
     global[name] = function (...args: unknown[]): Promise<unknown> {
       let argsJson: string;
@@ -133,12 +168,23 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
       } catch (error) {
         return GuestPromise.reject(error);
       }
-      return natives.call(name, argsJson).then(
-        (json) => (json === undefined ? undefined : parse(typeof json === 'string' ? json : json.join(''))),
-        (message: unknown) => {
-          throw new GuestError(String(message));
-        },
-      );
+      if (argsJson.length > config.maxArgChars) {
+        return GuestPromise.reject(
+          new RangeError(
+            `the arguments of this call are too long to leave the sandbox: ${argsJson.length} chars as JSON (the limit is ${config.maxArgChars})`,
+          ),
+        );
+      }
+      return new GuestPromise<Chunked | undefined>((resolve, reject) => {
+        const id = nextCallId++;
+        CALLS.set(id, { resolve, reject });
+        const begin = () => {
+          inFlight++;
+          natives.call(name, argsJson, id);
+        };
+        if (inFlight < config.maxCallsInFlight) begin();
+        else waiting.push(begin);
+      }).then(decode);
     };
   }
 
@@ -163,10 +209,10 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
       }
       return stringify(value);
     },
-    slice(text: string, at: number): string {
-      let end = Math.min(at + config.chunkChars, text.length);
+    slice(text: string, at: number, limit: number): string {
+      let end = Math.min(at + config.chunkChars, text.length, limit);
       const last = text.charCodeAt(end - 1);
-      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+      if (end > at && end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
       return apply(sliceString, text, [at, end]) as string;
     },
     fire(id: number): void {
@@ -174,6 +220,34 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
       if (!callback) return;
       TIMER_CALLBACKS.delete(id);
       callback();
+    },
+    settle(id: number, ok: boolean, value: Chunked | undefined): void {
+      const call = CALLS.get(id);
+      if (!call) return;
+      CALLS.delete(id);
+      inFlight--;
+      if (ok) call.resolve(value);
+      else call.reject(new GuestError(String(value)));
+      if (waitingHead < waiting.length) {
+        const next = waiting[waitingHead];
+        waiting[waitingHead++] = undefined as unknown as () => void;
+        if (waitingHead === waiting.length) {
+          waiting.length = 0;
+          waitingHead = 0;
+        }
+        next();
+      }
+    },
+    show(value: unknown, maxChars: number): string {
+      let shown: string;
+      try {
+        // A long string is cut before it is quoted, so a huge one is never copied here either.
+        if (typeof value === 'string' && value.length > maxChars) return `${stringify(apply(sliceString, value, [0, maxChars]))}…`;
+        shown = typeof value === 'string' ? stringify(value) : formatOne(value);
+      } catch {
+        shown = typeof value;
+      }
+      return shown.length > maxChars ? `${apply(sliceString, shown, [0, maxChars]) as string}…` : shown;
     },
   };
 }

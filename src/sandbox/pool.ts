@@ -158,7 +158,7 @@ export class SandboxPool {
         }
         answer({ type: 'result', runId, callId, ok: true, json });
       },
-      (error: unknown) => answer({ type: 'result', runId, callId, ok: false, message: messageOf(error) }),
+      (error: unknown) => answer({ type: 'result', runId, callId, ok: false, message: shortMessage(error) }),
     );
   }
 
@@ -187,6 +187,14 @@ export class SandboxPool {
     this.pump();
   }
 }
+
+/** A host error's message for the guest; run.ts cuts it to this length anyway, so a longer one is not sent. */
+function shortMessage(error: unknown): string {
+  const message = messageOf(error);
+  return message.length > MAX_REJECTION_CHARS ? `${message.slice(0, MAX_REJECTION_CHARS)}…` : message;
+}
+
+const MAX_REJECTION_CHARS = 64 * 1024;
 
 function failure(kind: 'runtime' | 'timeout' | 'memory', message: string): SandboxOutcome {
   return { ok: false, kind, message, logs: [] };

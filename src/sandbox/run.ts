@@ -1,4 +1,4 @@
-import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import { messageOf } from '../shared/errors.js';
 import type { Engine } from './engine.js';
 import { GUEST_SOURCE, type GuestConfig } from './guest.js';
@@ -17,6 +17,18 @@ const CHUNK_CHARS = 64 * 1024;
 const MAX_TIMERS = 10_000;
 const MAX_STACK_LINES = 40;
 const MAX_THROWN_CHARS = 2_000;
+/**
+ * What is copied out of a thrown Error, at most (characters): longer text is cut inside the guest
+ * before the copy, so a huge message costs the host nothing (docs/architecture.md, sandbox/).
+ */
+const MAX_NAME_CHARS = 200;
+const MAX_MESSAGE_CHARS = 10_000;
+/** Enough for MAX_STACK_LINES frames of the script, with room for frames left out. */
+const MAX_STACK_CHARS = 64 * 1024;
+/** Defaults of the limits in SandboxLimits. */
+export const DEFAULT_MAX_VALUE_CHARS = 16 * 1024 * 1024;
+export const DEFAULT_MAX_ARG_CHARS = 16 * 1024 * 1024;
+export const DEFAULT_MAX_CALLS_IN_FLIGHT = 1_000;
 /** Node's own ceiling for timer delays; longer ones fire at once with a warning. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 /** Prefix of the message for a thrown value that is not an Error (guest.ts says the same). */
@@ -29,7 +41,13 @@ export class EncodedJson {
 }
 
 type Failure = { ok: false; kind: 'runtime' | 'timeout' | 'memory'; message: string; stack?: string };
-type Ending = { ok: true; json: string | undefined } | Failure;
+type Ending = { ok: true; json: string | undefined; jsonLength: number } | Failure;
+
+/** Guest text copied out: at most the characters asked for, and the length of the whole text. */
+interface Copied {
+  text: string;
+  length: number;
+}
 
 /**
  * One execution in one fresh engine. Every host entry point (the start, a settled host call, a
@@ -41,17 +59,21 @@ export class Run {
   private readonly heap: HeapGuard;
   private readonly filename: string;
   private readonly maxLogChars: number;
+  private readonly maxValueChars: number;
+  private readonly maxArgChars: number;
   private readonly logs: LogEntry[] = [];
   private logChars = 0;
   private droppedLogs = 0;
-  /** Host calls in flight, by their guest promise. */
-  private readonly calls = new Set<QuickJSDeferredPromise>();
+  /** Host calls in flight, by their guest id (guest.ts keeps their promises). */
+  private readonly calls = new Set<number>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private rt?: QuickJSRuntime;
   private ctx?: QuickJSContext;
   private startHandle?: QuickJSHandle;
   private fireHandle?: QuickJSHandle;
   private sliceHandle?: QuickJSHandle;
+  private settleHandle?: QuickJSHandle;
+  private showHandle?: QuickJSHandle;
   /** The promise `start()` returned. */
   private main?: QuickJSHandle;
   private deadline = Number.POSITIVE_INFINITY;
@@ -68,6 +90,8 @@ export class Run {
     this.heap = engine.heap;
     this.filename = options.filename ?? DEFAULT_FILENAME;
     this.maxLogChars = Math.max(0, options.maxLogChars ?? DEFAULT_MAX_LOG_CHARS);
+    this.maxValueChars = Math.max(0, options.limits.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS);
+    this.maxArgChars = Math.max(0, options.limits.maxArgChars ?? DEFAULT_MAX_ARG_CHARS);
   }
 
   /** Evaluates `script`, calls its `__runbyteMain`, and settles with the outcome. Never rejects. */
@@ -102,13 +126,21 @@ export class Run {
 
     const install = ctx.unwrapResult(ctx.evalCode(GUEST_SOURCE, GUEST_FILE, { type: 'global' }));
     const natives = this.newNatives(ctx);
-    const config: GuestConfig = { hostNames: Object.keys(this.options.host), maxLogChars: this.maxLogChars, chunkChars: CHUNK_CHARS };
+    const config: GuestConfig = {
+      hostNames: Object.keys(this.options.host),
+      maxLogChars: this.maxLogChars,
+      chunkChars: CHUNK_CHARS,
+      maxCallsInFlight: Math.max(1, this.options.limits.maxCallsInFlight ?? DEFAULT_MAX_CALLS_IN_FLIGHT),
+      maxArgChars: this.maxArgChars,
+    };
     const configHandle = ctx.newString(JSON.stringify(config));
     const entry = ctx.unwrapResult(ctx.callFunction(install, ctx.undefined, natives, configHandle));
     for (const handle of [install, natives, configHandle]) handle.dispose();
     this.startHandle = ctx.getProp(entry, 'start');
     this.fireHandle = ctx.getProp(entry, 'fire');
     this.sliceHandle = ctx.getProp(entry, 'slice');
+    this.settleHandle = ctx.getProp(entry, 'settle');
+    this.showHandle = ctx.getProp(entry, 'show');
     entry.dispose();
     return ctx;
   }
@@ -122,9 +154,13 @@ export class Run {
       fn.dispose();
     };
     define('log', (level, text, length) => {
-      this.log(ctx.getString(level), ctx.getString(text), ctx.getNumber(length));
+      // The guest cut the line to what is left of the budget; the copy is bounded by it all the same.
+      const copied = this.copyString(text, Math.max(0, this.maxLogChars - this.logChars));
+      if (copied) this.log(ctx.getString(level), copied.text, Math.max(ctx.getNumber(length), copied.length));
     });
-    define('call', (name, argsJson) => this.startCall(ctx, ctx.getString(name), ctx.getString(argsJson)));
+    define('call', (name, argsJson, id) => {
+      this.startCall(ctx.getString(name), argsJson, ctx.getNumber(id));
+    });
     define('setTimer', (id, delay) => (this.setTimer(ctx.getNumber(id), ctx.getNumber(delay)) ? ctx.true : ctx.false));
     define('clearTimer', (id) => {
       this.clearTimer(ctx.getNumber(id));
@@ -176,35 +212,39 @@ export class Run {
       return;
     }
     if (state.type === 'rejected') return this.fail(state.error);
-    let json: string | undefined;
+    let copied: Copied | undefined;
     try {
-      json = ctx.typeof(state.value) === 'string' ? this.readString(ctx, state.value) : undefined;
+      if (ctx.typeof(state.value) !== 'string') return this.finish({ ok: true, json: undefined, jsonLength: 0 });
+      // At most maxValueChars cross; exec cuts far shorter and reports the whole length.
+      copied = this.copyString(state.value, this.maxValueChars);
     } finally {
       state.value.dispose();
     }
-    this.finish({ ok: true, json }); // a no-op when copying the value out failed the run
+    if (!copied) return this.finish(this.heap.exhausted || this.heap.nearCeiling() ? this.outOfMemory() : this.unreadable('the returned value'));
+    this.finish({ ok: true, json: copied.text, jsonLength: copied.length });
   }
 
   // ---- host calls -------------------------------------------------------------------------
 
-  private startCall(ctx: QuickJSContext, name: string, argsJson: string): QuickJSHandle {
-    const deferred = ctx.newPromise();
-    this.calls.add(deferred);
+  /** Starts host call `id`; its answer comes back in a later host turn (settleCall). */
+  private startCall(name: string, argsHandle: QuickJSHandle, id: number): void {
+    this.calls.add(id);
     const fn = Object.hasOwn(this.options.host, name) ? this.options.host[name] : undefined;
+    // guest.ts refuses longer arguments; the host copies at most that much all the same.
+    const args = this.copyString(argsHandle, this.maxArgChars);
     // Started now, settled in a later turn: many calls from one `Promise.all` run concurrently.
     void (async () => {
       if (!fn) throw new Error(`no host function named ${name}`);
-      return fn(...(JSON.parse(argsJson) as unknown[]));
+      if (!args || args.length > args.text.length) throw new Error(`the arguments of this call could not be copied out of the sandbox`);
+      return fn(...(JSON.parse(args.text) as unknown[]));
     })().then(
-      (value) => this.settleCall(deferred, true, value),
-      (error: unknown) => this.settleCall(deferred, false, error),
+      (value) => this.settleCall(id, true, value),
+      (error: unknown) => this.settleCall(id, false, error),
     );
-    // The library disposes the returned handle; `deferred` keeps its resolvers.
-    return deferred.handle;
   }
 
-  private settleCall(deferred: QuickJSDeferredPromise, ok: boolean, payload: unknown): void {
-    // After the end, teardown has disposed the deferred: the late answer is dropped.
+  private settleCall(id: number, ok: boolean, payload: unknown): void {
+    // After the end, the late answer is dropped.
     if (this.finished) return;
     this.hostTurn(() => {
       const ctx = this.ctx!;
@@ -220,20 +260,25 @@ export class Run {
       } else {
         rejection = messageOf(payload);
       }
+      let value: QuickJSHandle | undefined;
       if (rejection !== undefined) {
-        const message = ctx.newString(rejection.length > CHUNK_CHARS ? `${rejection.slice(0, CHUNK_CHARS)}…` : rejection);
-        this.heap.asGuest(() => deferred.reject(message));
-        message.dispose();
+        value = ctx.newString(rejection.length > CHUNK_CHARS ? `${rejection.slice(0, CHUNK_CHARS)}…` : rejection);
       } else {
         // A value larger than the whole heap cannot fit (a QuickJS string takes a byte a char at least).
         if (json !== undefined && json.length > this.engine.maxBytes) return this.finish(this.outOfMemory());
-        const value = json === undefined ? ctx.undefined : this.newChunked(ctx, json);
+        value = json === undefined ? ctx.undefined : this.newChunked(ctx, json);
         if (!value) return; // the heap ran out while copying: hostTurn ends the run
-        this.heap.asGuest(() => deferred.resolve(value));
-        value.dispose();
       }
-      // Settled: teardown no longer needs to dispose it, and `check` no longer waits for it.
-      this.calls.delete(deferred);
+      const idHandle = ctx.newNumber(id);
+      const settled = this.heap.asGuest(() =>
+        ctx.callFunction(this.settleHandle!, ctx.undefined, idHandle, rejection === undefined ? ctx.true : ctx.false, value),
+      );
+      idHandle.dispose();
+      value.dispose();
+      // Settled: `check` no longer waits for it.
+      this.calls.delete(id);
+      if (settled.error) return this.fail(settled.error);
+      settled.value.dispose();
       this.pump();
     });
   }
@@ -255,26 +300,34 @@ export class Run {
     return array;
   }
 
-  /** Copies a guest string out, piece by piece when it is long; undefined when the guest failed to cut a piece. */
-  private readString(ctx: QuickJSContext, handle: QuickJSHandle): string | undefined {
-    const length = ctx.getLength(handle) ?? 0;
-    if (length <= CHUNK_CHARS) return ctx.getString(handle);
+  /**
+   * Copies at most `max` characters of a guest string out (never splitting a surrogate pair), piece
+   * by piece through guest.ts `slice` when it is long, so no copy is larger than CHUNK_CHARS.
+   * Undefined when a piece could not be cut (the guest ran out of memory or time).
+   */
+  private copyString(handle: QuickJSHandle, max: number): Copied | undefined {
+    const ctx = this.ctx!;
+    const length = this.lengthOf(handle);
+    if (length <= CHUNK_CHARS && length <= max) return { text: ctx.getString(handle), length };
+    const limit = Math.min(length, max);
     const parts: string[] = [];
-    for (let at = 0; at < length; ) {
+    for (let at = 0; at < limit; ) {
       const atHandle = ctx.newNumber(at);
-      const sliced = this.heap.asGuest(() => ctx.callFunction(this.sliceHandle!, ctx.undefined, handle, atHandle));
+      const limitHandle = ctx.newNumber(limit);
+      const sliced = this.heap.asGuest(() => ctx.callFunction(this.sliceHandle!, ctx.undefined, handle, atHandle, limitHandle));
       atHandle.dispose();
+      limitHandle.dispose();
       if (sliced.error) {
-        this.fail(sliced.error);
+        sliced.error.dispose();
         return undefined;
       }
       const text = ctx.getString(sliced.value);
       sliced.value.dispose();
-      if (text.length === 0) throw new Error('a piece of the value came back empty');
+      if (text.length === 0) break; // a surrogate pair that would end past `limit`
       parts.push(text);
       at += text.length;
     }
-    return parts.join('');
+    return { text: parts.join(''), length };
   }
 
   // ---- timers and console ---------------------------------------------------------------
@@ -343,37 +396,64 @@ export class Run {
     return { ok: false, kind: 'runtime', message: thrown.message, ...withStack(thrown.stack) };
   }
 
-  /** `Name: message` and the stack of a thrown Error; a short description of anything else. */
+  /**
+   * `Name: message` and the stack of a thrown Error; a short description of anything else. Each
+   * part is cut inside the guest before it is copied out (MAX_MESSAGE_CHARS and the like).
+   */
   private describe(error: QuickJSHandle): { message: string; stack?: string } {
     const ctx = this.ctx!;
     if (ctx.typeof(error) === 'object') {
-      const name = this.stringProp(error, 'name');
-      const message = this.stringProp(error, 'message');
+      const name = this.stringProp(error, 'name', MAX_NAME_CHARS);
+      const message = this.stringProp(error, 'message', MAX_MESSAGE_CHARS);
       if (name !== undefined || message !== undefined) {
-        const text = name && message ? `${name}: ${message}` : message || name || 'Error';
-        return { message: text, stack: cleanStack(this.stringProp(error, 'stack'), this.filename) };
+        const nameText = name && cutNote(name, '');
+        const messageText = message && cutNote(message, 'message');
+        const text = nameText && messageText ? `${nameText}: ${messageText}` : messageText || nameText || 'Error';
+        const stack = this.stringProp(error, 'stack', MAX_STACK_CHARS);
+        return { message: text, stack: cleanStack(stack, this.filename) };
       }
     }
     let shown: string;
-    try {
-      const value: unknown = ctx.dump(error);
-      shown = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-    } catch {
+    const maxHandle = ctx.newNumber(MAX_THROWN_CHARS);
+    // Formatting runs guest code (toJSON, getters): it is cut there, before the copy.
+    const formatted = this.heap.asGuest(() => ctx.callFunction(this.showHandle!, ctx.undefined, error, maxHandle));
+    maxHandle.dispose();
+    if (formatted.error) {
+      formatted.error.dispose();
       shown = ctx.typeof(error);
+    } else {
+      shown = this.copyString(formatted.value, MAX_THROWN_CHARS + 16)?.text ?? ctx.typeof(error);
+      formatted.value.dispose();
     }
-    if (shown.length > MAX_THROWN_CHARS) shown = `${shown.slice(0, MAX_THROWN_CHARS)}…`;
     return { message: `${NON_ERROR} ${shown}` };
   }
 
-  private stringProp(handle: QuickJSHandle, key: string): string | undefined {
+  /** The length of a guest string. */
+  private lengthOf(handle: QuickJSHandle): number {
+    const ctx = this.ctx!;
+    // Not ctx.getLength: it reads through a view of guest memory that a growth of that memory detaches.
+    const lengthHandle = ctx.getProp(handle, 'length');
+    const length = ctx.getNumber(lengthHandle);
+    lengthHandle.dispose();
+    return length;
+  }
+
+  /** A string property of a guest object, at most `max` characters of it; undefined when it is not a string. */
+  private stringProp(handle: QuickJSHandle, key: string, max: number): Copied | undefined {
     const ctx = this.ctx!;
     // A getter is guest code.
     const value = this.heap.asGuest(() => ctx.getProp(handle, key));
     try {
-      return ctx.typeof(value) === 'string' ? ctx.getString(value) : undefined;
+      if (ctx.typeof(value) !== 'string') return undefined;
+      // When even a piece cannot be cut (the guest is out of memory or time), only the length is told.
+      return this.copyString(value, max) ?? { text: '', length: this.lengthOf(value) };
     } finally {
       value.dispose();
     }
+  }
+
+  private unreadable(what: string): Failure {
+    return { ok: false, kind: 'runtime', message: `${what} could not be copied out of the sandbox` };
   }
 
   private timedOut(): Failure {
@@ -413,12 +493,12 @@ export class Run {
     this.teardown();
   }
 
-  /** Frees the guest: pending deferreds before the runtime; never an instance that trapped (TOOLCHAIN.md trap 4). */
+  /** Frees the guest: its handles before the runtime; never an instance that trapped (TOOLCHAIN.md trap 4). */
   private teardown(): void {
     if (this.crashed) return;
-    for (const call of this.calls) quietly(() => call.dispose());
     this.calls.clear();
-    for (const handle of [this.main, this.startHandle, this.fireHandle, this.sliceHandle]) {
+    const handles = [this.main, this.startHandle, this.fireHandle, this.sliceHandle, this.settleHandle, this.showHandle];
+    for (const handle of handles) {
       if (handle?.alive) quietly(() => handle.dispose());
     }
     quietly(() => this.ctx?.dispose());
@@ -442,17 +522,29 @@ function* chunks(text: string): Generator<string> {
  * them (a stack overflow has thousands). Frames of guest.ts or of `eval`ed text (`<input>`) are
  * left out: their line numbers would be read as the script's.
  */
-function cleanStack(stack: string | undefined, filename: string): string | undefined {
-  if (!stack) return undefined;
+function cleanStack(stack: Copied | undefined, filename: string): string | undefined {
+  if (!stack?.text) return undefined;
+  const cut = stack.length > stack.text.length;
+  const all = stack.text.split('\n');
+  if (cut) all.pop(); // the last line may be a piece of a frame
   const inScript = new RegExp(`[ (]${filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d`);
-  const lines = stack.split('\n').filter((line) => inScript.test(line) || line.trimEnd().endsWith('(native)'));
+  const lines = all.filter((line) => inScript.test(line) || line.trimEnd().endsWith('(native)'));
   if (lines.length === 0) return undefined;
-  if (lines.length > MAX_STACK_LINES) {
-    const more = lines.length - MAX_STACK_LINES;
-    lines.length = MAX_STACK_LINES;
-    lines.push(`    ... ${more} more frames`);
+  if (lines.length > MAX_STACK_LINES || cut) {
+    const more = lines.length - Math.min(lines.length, MAX_STACK_LINES);
+    lines.length = Math.min(lines.length, MAX_STACK_LINES);
+    lines.push(cut ? `    ... ${more} more frames and more past them (the stack was cut at ${MAX_STACK_CHARS} chars)` : `    ... ${more} more frames`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Copied text with a note when it was cut: `text… [message cut: 157,286,400 chars in all]`, or
+ * `text…` when `what` is empty.
+ */
+function cutNote(copied: Copied, what: string): string {
+  if (copied.length <= copied.text.length) return copied.text;
+  return what ? `${copied.text}… [${what} cut: ${copied.length.toLocaleString('en-US')} chars in all]` : `${copied.text}…`;
 }
 
 function withStack(stack: string | undefined): { stack?: string } {

@@ -10,6 +10,21 @@ export interface SandboxLimits {
   timeoutMs: number;
   /** Guest stack limit in bytes (default 256 KiB; more lets V8's own stack overflow first). */
   stackBytes?: number;
+  /**
+   * Longest JSON of the returned value copied out of the guest, in characters (default 16 MiB of
+   * them). A longer one is cut inside the guest before the copy; `jsonLength` tells its length.
+   */
+  maxValueChars?: number;
+  /**
+   * Host calls (tool calls, workspace calls) out at once, at most (default 1,000). Calls past it
+   * wait inside the guest, in order, and start as earlier ones settle.
+   */
+  maxCallsInFlight?: number;
+  /**
+   * Longest JSON of one host call's arguments, in characters (default 16 MiB of them). A longer
+   * call rejects inside the guest (a RangeError) and never reaches the host.
+   */
+  maxArgChars?: number;
 }
 
 /**
@@ -28,8 +43,14 @@ export interface LogEntry {
 export type SandboxOutcome =
   | {
       ok: true;
-      /** `JSON.stringify` of the value, done inside the guest; undefined when it gives undefined. */
+      /**
+       * `JSON.stringify` of the value, done inside the guest; undefined when it gives undefined.
+       * Only its first `limits.maxValueChars` characters when it is longer (then it is not JSON):
+       * compare with `jsonLength`.
+       */
       json: string | undefined;
+      /** The length of the whole JSON text in the guest (0 for undefined); above `json.length` when it was cut. */
+      jsonLength: number;
       logs: LogEntry[];
     }
   | {
