@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunbyteError } from '../shared/errors.js';
+import { JailError, listInside, makeFoldersInside, readInside, removeInside, writeInside } from '../vfs/jail.js';
 
 /** A file of the SDK: `path` is posix and relative to the output folder. */
 export interface SdkFile {
@@ -36,9 +36,13 @@ export async function diffSdk(outDir: string, files: SdkFile[], scope: PruneScop
   const diff: SdkDiff = { added: [], changed: [], removed: [], unchanged: 0 };
   const wanted = new Set<string>();
   for (const file of files) {
-    const target = hostPath(outDir, file.path);
+    const path = sdkPath(outDir, file.path);
     wanted.add(file.path);
-    const current = await readFile(target, 'utf8').catch(() => undefined);
+    // Through the jail: a link planted in the output folder is not read, it is replaced.
+    const current = await readInside(outDir, path).then(
+      (data) => data.toString('utf8'),
+      () => undefined,
+    );
     if (current === undefined) diff.added.push(file.path);
     else if (current !== file.text) diff.changed.push(file.path);
     else diff.unchanged++;
@@ -55,43 +59,50 @@ export async function diffSdk(outDir: string, files: SdkFile[], scope: PruneScop
 /**
  * Brings the output folder to exactly `files`: each changed file is written to a temporary name
  * and renamed over the old one (a reader never sees half a file), then files of tools that
- * disappeared are removed, and folders left empty with them.
+ * disappeared are removed, and folders left empty with them. Every path goes through the jail
+ * (src/vfs/jail.ts): a link planted in the output folder is replaced, never written through, and
+ * a folder on the way that is a link leading out stops the write.
  */
 export async function writeSdk(outDir: string, files: SdkFile[], scope: PruneScope = {}): Promise<SdkDiff> {
   const diff = await diffSdk(outDir, files, scope);
   const byPath = new Map(files.map((file) => [file.path, file.text]));
+  await mkdir(outDir, { recursive: true });
   for (const path of [...diff.added, ...diff.changed]) {
-    await writeAtomic(hostPath(outDir, path), byPath.get(path)!);
+    const rel = sdkPath(outDir, path);
+    try {
+      const folder = posix.dirname(rel);
+      if (folder !== '.') await makeFoldersInside(outDir, folder);
+      await writeInside(outDir, rel, byPath.get(path)!, { follow: false });
+    } catch (error) {
+      throw writeError(outDir, path, error);
+    }
   }
   for (const path of diff.removed) {
-    const target = hostPath(outDir, path);
-    await rm(target, { force: true });
-    await removeEmptyParents(dirname(target), outDir);
+    const rel = sdkPath(outDir, path);
+    // A file that is a link leading out, or a hard link, is left alone: the jail never touches what it leads to.
+    await removeInside(outDir, rel).catch(() => false);
+    await removeEmptyParents(outDir, posix.dirname(rel));
   }
   return diff;
 }
 
-/** Writes `text` to `path` through a temporary file in the same folder and a rename. */
-export async function writeAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
-/** The host path of an SDK file; refuses anything that would land outside the output folder. */
-function hostPath(outDir: string, path: string): string {
-  const target = resolve(outDir, path);
-  const rel = relative(outDir, target);
-  if (rel === '' || rel.startsWith('..') || rel.startsWith(sep) || path.includes('\0')) {
+/** An SDK path, checked: posix, relative, and inside the output folder lexically. */
+function sdkPath(outDir: string, path: string): string {
+  const rel = posix.normalize(path);
+  if (rel === '.' || rel === '..' || rel.startsWith('../') || posix.isAbsolute(rel) || path.includes('\0') || path.includes('\\')) {
     throw new RunbyteError('INTERNAL', `refusing to write outside ${outDir}: ${path}`);
   }
-  return target;
+  return rel;
+}
+
+function writeError(outDir: string, path: string, error: unknown): Error {
+  if (error instanceof JailError) {
+    return new RunbyteError('INTERNAL', `refusing to write ${path} in ${outDir}: ${error.reason === 'outside' ? 'a link on the way leads out of the folder' : error.message}`, {
+      suggestions: [`Remove the link from ${outDir} (runbyte writes only real files and folders there), then generate again`],
+      cause: error,
+    });
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Files runbyte owns in the output folder: the root files and everything under `servers/`. */
@@ -99,28 +110,29 @@ async function ownedFiles(outDir: string, scope: PruneScope): Promise<string[]> 
   const roots = scope.servers ? scope.servers.map((server) => `servers/${server}`) : ['servers'];
   const found: string[] = [];
   for (const root of roots) {
-    await walk(join(outDir, ...root.split('/')), root, found);
+    await walk(outDir, root, found);
   }
   return found;
 }
 
-async function walk(dir: string, prefix: string, found: string[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+async function walk(outDir: string, prefix: string, found: string[]): Promise<void> {
+  const entries = await listInside(outDir, prefix).catch(() => []);
   for (const entry of entries) {
     const path = `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) await walk(join(dir, entry.name), path, found);
-    else if (!entry.name.endsWith('.tmp')) found.push(path);
+    if (entry.stats.isDirectory()) {
+      if (!entry.link) await walk(outDir, path, found);
+    } else if (!entry.name.endsWith('.tmp')) {
+      found.push(path);
+    }
   }
 }
 
-async function removeEmptyParents(dir: string, stop: string): Promise<void> {
-  let current = dir;
-  while (current !== stop && current.startsWith(stop + sep)) {
+async function removeEmptyParents(outDir: string, folder: string): Promise<void> {
+  for (let current = folder; current !== '.' && current !== ''; current = posix.dirname(current)) {
     try {
-      await rmdir(current);
+      await removeInside(outDir, current);
     } catch {
       return;
     }
-    current = dirname(current);
   }
 }

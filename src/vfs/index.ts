@@ -1,8 +1,9 @@
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { posix, relative, sep } from 'node:path';
-import { toHostPath, type VfsRoots } from './roots.js';
+import { join, posix } from 'node:path';
+import { JailError, listInside, readInside } from './jail.js';
+import type { VfsRoots } from './roots.js';
 
 export { CODE_PATH, toHostPath, toVirtualPath, type VfsRoots } from './roots.js';
+export { isInside, JailError, openInside, readInside, resolveInside, type Inside } from './jail.js';
 
 /** A path the agent may not see: outside /servers and /workspace, or through a link that leaves them. */
 export class VfsError extends Error {
@@ -15,8 +16,9 @@ export interface ListOptions {
 
 /**
  * The agent's view of the SDK and the workspace (SPEC.md, list_directory / read_file). Every read
- * goes through the jail: the path is normalised, must map into one of the roots, and its real
- * path (links resolved) must still be inside that root.
+ * goes through the jail (jail.ts): the path is normalised, must map into one of the roots, and is
+ * then resolved inside that root (`/servers` → `<generatedDir>/servers`, `/workspace` → the
+ * workspace folder), links that lead out and hard-linked files refused, dotfiles listed.
  */
 export class Vfs {
   constructor(readonly roots: VfsRoots) {}
@@ -34,23 +36,23 @@ export class Vfs {
     return normalized;
   }
 
-  /** The text listing of a folder, one entry per line, sorted. */
+  /** The text listing of a folder, one entry per line, sorted (what is listed: see jail.ts). */
   async list(path: string, options: ListOptions = {}): Promise<string> {
     const virtual = this.normalize(path);
     if (virtual === '/') return ['servers/', 'workspace/'].join('\n');
-    const host = await this.jail(virtual);
-    const info = await stat(host).catch(() => undefined);
-    if (!info) throw new VfsError(`${virtual}: no such directory`);
-    if (!info.isDirectory()) throw new VfsError(`${virtual}: not a directory; use read_file`);
-    const entries = (await readdir(host, { withFileTypes: true }))
-      .filter((entry) => !entry.name.endsWith('.tmp') && !entry.name.startsWith('.'))
-      .sort((a, b) => listOrder(a.name, b.name));
+    const { root, rel } = this.locate(virtual);
+    const entries = (
+      await listInside(root, rel).catch((error: unknown) => {
+        throw refusal(error, virtual, { ENOENT: 'no such directory', ENOTDIR: 'not a directory; use read_file' });
+      })
+    ).sort((a, b) => listOrder(a.name, b.name));
 
     if (virtual === '/servers') {
       const lines: string[] = [];
       for (const entry of entries) {
-        if (entry.isDirectory()) {
-          const tools = (await readdir(`${host}/${entry.name}`)).filter((name) => name.endsWith('.ts') && name !== 'index.ts');
+        if (entry.stats.isDirectory()) {
+          const files = await listInside(root, entry.name).catch(() => []);
+          const tools = files.filter((file) => file.stats.isFile() && file.name.endsWith('.ts') && file.name !== 'index.ts');
           lines.push(`${entry.name}/ (${tools.length} ${tools.length === 1 ? 'function' : 'functions'})`);
         } else if (entry.name === 'index.ts') {
           lines.push('index.ts');
@@ -62,12 +64,17 @@ export class Vfs {
     const lines: string[] = [];
     const describe = options.withDescriptions && virtual.startsWith('/servers/');
     for (const entry of entries) {
-      if (entry.isDirectory()) {
+      if (entry.stats.isDirectory()) {
         lines.push(`${entry.name}/`);
         continue;
       }
       if (describe && entry.name !== 'index.ts' && entry.name.endsWith('.ts')) {
-        const summary = describeToolFile(await readFile(`${host}/${entry.name}`, 'utf8').catch(() => ''));
+        // Through the jail like read_file: a link planted here that leads out is not read.
+        const text = await readInside(root, `${rel}/${entry.name}`).then(
+          (data) => data.toString('utf8'),
+          () => '',
+        );
+        const summary = describeToolFile(text);
         lines.push(summary ? `${entry.name} - ${summary}` : entry.name);
       } else {
         lines.push(entry.name);
@@ -79,30 +86,22 @@ export class Vfs {
   /** The text of a file under /servers or /workspace. */
   async read(path: string): Promise<string> {
     const virtual = this.normalize(path);
-    const host = await this.jail(virtual);
-    const info = await stat(host).catch(() => undefined);
-    if (!info) throw new VfsError(`${virtual}: no such file`);
-    if (info.isDirectory()) throw new VfsError(`${virtual}: is a directory; use list_directory`);
-    return readFile(host, 'utf8');
+    const { root, rel } = this.locate(virtual);
+    const data = await readInside(root, rel).catch((error: unknown) => {
+      throw refusal(error, virtual, { ENOENT: 'no such file', ENOTDIR: 'no such file', EISDIR: 'is a directory; use list_directory' });
+    });
+    return data.toString('utf8');
   }
 
-  /**
-   * The host path behind a virtual path, after checking that neither the path nor any link on
-   * the way leaves its root. Missing files are allowed (the caller reports them).
-   */
-  async jail(virtual: string): Promise<string> {
-    const host = toHostPath(this.roots, virtual);
-    if (!host || virtual === '/runtime.ts') {
-      throw new VfsError(`${virtual}: outside the virtual filesystem; paths start with /servers or /workspace`);
+  /** The jail's root and relative path behind a normalised virtual path under /servers or /workspace. */
+  private locate(virtual: string): { root: string; rel: string } {
+    if (virtual === '/workspace' || virtual.startsWith('/workspace/')) {
+      return { root: this.roots.workspaceDir, rel: virtual.slice('/workspace/'.length) };
     }
-    const root = virtual.startsWith('/workspace') ? this.roots.workspaceDir : `${this.roots.generatedDir}${sep}servers`;
-    const realRoot = await realpath(root).catch(() => root);
-    const realTarget = await realExisting(host);
-    const rel = relative(realRoot, realTarget);
-    if (rel.startsWith('..') || rel.startsWith(sep)) {
-      throw new VfsError(`${virtual}: refused: it links outside ${virtual.startsWith('/workspace') ? '/workspace' : '/servers'}`);
+    if (virtual === '/servers' || virtual.startsWith('/servers/')) {
+      return { root: join(this.roots.generatedDir, 'servers'), rel: virtual.slice('/servers/'.length) };
     }
-    return host;
+    throw new VfsError(`${virtual}: outside the virtual filesystem; paths start with /servers or /workspace`);
   }
 }
 
@@ -110,21 +109,19 @@ function isInsideTree(path: string): boolean {
   return path === '/' || path === '/servers' || path.startsWith('/servers/') || path === '/workspace' || path.startsWith('/workspace/');
 }
 
-/** The real path of the deepest existing ancestor, plus the rest: links are resolved where they exist. */
-async function realExisting(host: string): Promise<string> {
-  let current = host;
-  const rest: string[] = [];
-  for (;;) {
-    const found = await lstat(current).catch(() => undefined);
-    if (found) {
-      const real = await realpath(current).catch(() => current);
-      return rest.length ? `${real}${sep}${rest.reverse().join(sep)}` : real;
+/** A refusal of the jail, or a Node error, as the agent reads it: with the virtual path, never a host path. */
+function refusal(error: unknown, virtual: string, messages: Partial<Record<string, string>>): VfsError {
+  const top = virtual.startsWith('/workspace') ? '/workspace' : '/servers';
+  if (error instanceof JailError) {
+    if (error.reason === 'outside') return new VfsError(`${virtual}: refused: it links outside ${top}`);
+    if (error.reason === 'hard-link') {
+      return new VfsError(`${virtual}: refused: a file with more than one hard link (it may share its data with a file outside ${top})`);
     }
-    const parent = posix.dirname(current);
-    if (parent === current) return host;
-    rest.push(posix.basename(current));
-    current = parent;
+    return new VfsError(`${virtual}: ${error.message.slice(error.message.indexOf(': ') + 2)}`);
   }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = code ? messages[code] : undefined;
+  return new VfsError(`${virtual}: ${message ?? `cannot be read${code ? ` (${code})` : ''}`}`);
 }
 
 /** index.ts last, then by name: the tools come first, as an agent wants them. */
