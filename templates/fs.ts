@@ -26,10 +26,11 @@ export interface DirEntry {
  * Why a workspace call failed, as `FsError.code`:
  * `ENOENT` no such file or folder; `EISDIR` a folder where a file was expected; `ENOTDIR` a file
  * where a folder was expected; `ENOTEMPTY` the folder is not empty; `EACCES` the path is outside
- * /workspace; `EDQUOT` the workspace quota would be exceeded; `EINVAL` a bad argument; `EIO` any
- * other failure.
+ * /workspace; `EDQUOT` the workspace quota (bytes or number of files and folders) would be exceeded;
+ * `EINVAL` a bad argument; `EBUSY` too many operations started at once without awaiting them;
+ * `EIO` any other failure.
  */
-export type FsErrorCode = 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'ENOTEMPTY' | 'EACCES' | 'EDQUOT' | 'EINVAL' | 'EIO';
+export type FsErrorCode = 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'ENOTEMPTY' | 'EACCES' | 'EDQUOT' | 'EINVAL' | 'EBUSY' | 'EIO';
 
 /** Thrown by every function here; `code` says why (`if (error.code === 'ENOENT') ...`). */
 export class FsError extends Error {

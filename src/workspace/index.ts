@@ -4,10 +4,18 @@
 import { fileURLToPath } from 'node:url';
 import type { ExtraModule, RunHostFunction } from '../exec/index.js';
 import { FsFault, toVirtual, WORKSPACE } from './paths.js';
-import { hostFault, Workspace, type WorkspaceOptions } from './workspace.js';
+import { RunQueues } from './runs.js';
+import { DEFAULT_MAX_OPERATIONS_PER_RUN, hostFault, Workspace, type WorkspaceOptions } from './workspace.js';
 
 export { FsFault, toVirtual, WORKSPACE, type FsErrorCode } from './paths.js';
-export { formatBytes, Workspace, type DirEntry, type WorkspaceOptions } from './workspace.js';
+export {
+  DEFAULT_MAX_ENTRIES,
+  DEFAULT_MAX_OPERATIONS_PER_RUN,
+  formatBytes,
+  Workspace,
+  type DirEntry,
+  type WorkspaceOptions,
+} from './workspace.js';
 
 /** The module agents import: `import * as fs from '@runbyte/fs'`. */
 export const FS_SPECIFIER = '@runbyte/fs';
@@ -28,6 +36,12 @@ export interface WorkspaceHooks {
   workspace: Workspace;
 }
 
+/**
+ * How many of one run's operations run at once: enough to overlap a few file system calls, few
+ * enough that one run cannot fill libuv's thread pool (4 threads) ahead of every other run.
+ */
+const RUN_CONCURRENCY = 4;
+
 /** A reply of the host function; mirrors `Reply` in templates/fs.ts. */
 export type FsReply = { ok: true; value?: unknown } | { ok: false; code: FsFault['code']; message: string };
 
@@ -40,18 +54,20 @@ export type FsReply = { ok: true; value?: unknown } | { ok: false; code: FsFault
  */
 export function createWorkspace(options: WorkspaceOptions): WorkspaceHooks {
   const workspace = new Workspace(options);
-  const operations: Record<string, (...args: unknown[]) => Promise<unknown>> = {
-    readFile: (path) => workspace.readFile(path),
-    writeFile: (path, text) => workspace.writeFile(path, text),
-    listDir: (path, recursive) => workspace.listDir(path, recursive),
-    stat: (path) => workspace.stat(path),
-    remove: (path, recursive) => workspace.remove(path, recursive),
+  // Each run's operations wait in its own queue and end with it (runs.ts).
+  const runs = new RunQueues(options.maxOperationsPerRun ?? DEFAULT_MAX_OPERATIONS_PER_RUN, RUN_CONCURRENCY);
+  const operations: Record<string, (signal: AbortSignal, ...args: unknown[]) => Promise<unknown>> = {
+    readFile: (signal, path) => workspace.readFile(path, signal),
+    writeFile: (signal, path, text) => workspace.writeFile(path, text, signal),
+    listDir: (signal, path, recursive) => workspace.listDir(path, recursive, signal),
+    stat: (signal, path) => workspace.stat(path, signal),
+    remove: (signal, path, recursive) => workspace.remove(path, recursive, signal),
   };
-  const fsHost: RunHostFunction = async (_run, op, ...args) => {
+  const fsHost: RunHostFunction = async (run, op, ...args) => {
     const operation = typeof op === 'string' && Object.hasOwn(operations, op) ? operations[op] : undefined;
     if (!operation) return fault(new FsFault('EINVAL', `unknown operation ${JSON.stringify(op)}`));
     try {
-      const value = await operation(...args);
+      const value = await runs.run(run.signal, (signal) => operation(signal, ...args));
       return (value === undefined ? { ok: true } : { ok: true, value }) satisfies FsReply;
     } catch (error) {
       return fault(error instanceof FsFault ? error : hostFault(error, pathForMessage(args[0])));

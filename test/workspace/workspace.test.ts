@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -231,11 +231,12 @@ describe('the quota', () => {
     const { dir } = makeRoot();
     mkdirSync(join(dir, 'old'), { recursive: true });
     writeFileSync(join(dir, 'old/big.txt'), 'x'.repeat(900));
-    const { call, workspace } = open({ dir, quotaBytes: 1000, usageTtlMs: 0 });
+    // The folder `old` costs FOLDER_BYTES (4096) on its own.
+    const { call, workspace } = open({ dir, quotaBytes: 4096 + 1000, usageTtlMs: 0 });
     expect(await call('writeFile', 'new.txt', 'y'.repeat(200))).toMatchObject({ ok: false, code: 'EDQUOT' });
     rmSync(join(dir, 'old/big.txt'));
     expect(await call('writeFile', 'new.txt', 'y'.repeat(200))).toEqual({ ok: true });
-    expect(await workspace.usedBytes()).toBe(200);
+    expect(await workspace.usedBytes()).toBe(4096 + 200);
   });
 
   it('stays exact under many concurrent writes', async () => {
@@ -246,6 +247,63 @@ describe('the quota', () => {
     expect(replies.filter((reply) => reply.ok)).toHaveLength(35);
     expect(await workspace.usedBytes()).toBe(10_000);
     expect(filesUnder(dir)).toHaveLength(25);
+  });
+});
+
+describe('the quota counts what is on disk', () => {
+  /** Bytes the folder really takes: every entry's blocks (a folder is at least one 4 KB block on ext4). */
+  function onDisk(dir: string): number {
+    return readdirSync(dir, { recursive: true, withFileTypes: true }).reduce(
+      (sum, entry) => sum + lstatSync(join(entry.parentPath, entry.name)).blocks * 512,
+      0,
+    );
+  }
+
+  it('counts folders: empty files in 1,000 new folders cannot fill the disk past the quota', async () => {
+    const { dir } = makeRoot();
+    const quotaBytes = 256 * 1024;
+    const { call, workspace } = open({ dir, quotaBytes });
+    const replies: FsReply[] = [];
+    for (let index = 0; index < 1000; index++) replies.push(await call('writeFile', `many/d${index}/f`, ''));
+    const accepted = replies.filter((reply) => reply.ok).length;
+    // `many` and 63 folders below it: 64 × 4 KB = 256 KB.
+    expect(accepted).toBe(63);
+    expect(replies[63]).toEqual({
+      ok: false,
+      code: 'EDQUOT',
+      message:
+        '@runbyte/fs: writing /workspace/many/d63/f (0 bytes, and 1 new folder at 4 KB each) would exceed the workspace quota of ' +
+        '256.0 KB (256.0 KB in use); remove files you no longer need first (fs.remove)',
+    });
+    expect(await workspace.usedBytes()).toBe(64 * 4096);
+    expect(onDisk(dir)).toBeLessThanOrEqual(quotaBytes);
+    // Removing gives the folders back.
+    expect(await call('remove', 'many', true)).toEqual({ ok: true, value: true });
+    expect(await workspace.usedBytes()).toBe(0);
+    expect(await workspace.usedEntries()).toBe(0);
+  });
+
+  it('limits the number of files and folders', async () => {
+    const { dir } = makeRoot();
+    const { call, workspace } = open({ dir, quotaBytes: 100 * 2 ** 20, maxEntries: 50 });
+    const replies: FsReply[] = [];
+    for (let index = 0; index < 60; index++) replies.push(await call('writeFile', `e${index}`, ''));
+    expect(replies.filter((reply) => reply.ok)).toHaveLength(50);
+    expect(replies[50]).toEqual({
+      ok: false,
+      code: 'EDQUOT',
+      message:
+        '@runbyte/fs: writing /workspace/e50 would exceed the workspace limit of 50 files and folders (50 in use); ' +
+        'remove files or folders you no longer need first (fs.remove)',
+    });
+    // A new folder is an entry too; replacing a file is not a new one.
+    expect(await call('writeFile', 'e0', 'replaced')).toEqual({ ok: true });
+    expect(await call('writeFile', 'e1/below', '')).toMatchObject({ ok: false, code: 'ENOTDIR' });
+    expect(await call('remove', 'e2', false)).toEqual({ ok: true, value: true });
+    expect(await call('writeFile', 'sub/x', '')).toMatchObject({ ok: false, code: 'EDQUOT' });
+    expect(await call('writeFile', 'x', '')).toEqual({ ok: true });
+    expect(await workspace.usedEntries()).toBe(50);
+    expect(readdirSync(dir)).toHaveLength(50);
   });
 });
 
@@ -261,7 +319,8 @@ describe('keepOversized', () => {
 
   it('makes room by dropping the oldest results it saved, never other files', async () => {
     const { dir } = makeRoot();
-    const { keepOversized, call } = open({ dir, quotaBytes: 2500 });
+    // 2,500 bytes for files, plus the folder results/.
+    const { keepOversized, call } = open({ dir, quotaBytes: 4096 + 2500 });
     await call('writeFile', 'results/mine.json', '"'.padEnd(999, 'm') + '"');
     const first = await keepOversized(JSON.stringify('a'.repeat(700)));
     await new Promise((resolve) => setTimeout(resolve, 5));
