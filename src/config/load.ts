@@ -102,6 +102,8 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
       memoryMb: raw.sandbox?.memoryMb ?? 256,
       maxOutputChars: raw.sandbox?.maxOutputChars ?? 40_000,
       workspaceQuotaMb: raw.sandbox?.workspaceQuotaMb ?? 100,
+      workspaceMaxEntries: raw.sandbox?.workspaceMaxEntries ?? 10_000,
+      compilerMemoryMb: raw.sandbox?.compilerMemoryMb ?? 1024,
     },
   };
 }

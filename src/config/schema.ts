@@ -57,6 +57,13 @@ export const configSchema = z
         memoryMb: z.number({ error: 'expected a number of MB' }).int().min(16).max(4096).optional(),
         maxOutputChars: z.number({ error: 'expected a number of characters' }).int().min(100).optional(),
         workspaceQuotaMb: positive('a number of MB').optional(),
+        workspaceMaxEntries: z.number({ error: 'expected a number of files and folders' }).int().min(1).optional(),
+        compilerMemoryMb: z
+          .number({ error: 'expected a number of MB' })
+          .int()
+          .min(256, { error: 'expected at least 256 MB (a compiler needs about 200 MB before it checks anything)' })
+          .max(16384, { error: 'expected at most 16384 MB' })
+          .optional(),
       })
       .loose()
       .optional(),

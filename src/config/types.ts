@@ -43,5 +43,9 @@ export interface RunbyteConfig {
     memoryMb: number;
     maxOutputChars: number;
     workspaceQuotaMb: number;
+    /** Files, folders and links the workspace may hold. */
+    workspaceMaxEntries: number;
+    /** Ceiling of each compiler process (type check + bundle): V8 heap and resident memory. */
+    compilerMemoryMb: number;
   };
 }

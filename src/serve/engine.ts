@@ -30,13 +30,18 @@ function executorRoots(config: RunbyteConfig): VfsRoots {
 }
 
 function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
-  const workspace = createWorkspace({ dir: config.workspaceDir, quotaBytes: config.sandbox.workspaceQuotaMb * 2 ** 20 });
+  const workspace = createWorkspace({
+    dir: config.workspaceDir,
+    quotaBytes: config.sandbox.workspaceQuotaMb * 2 ** 20,
+    maxEntries: config.sandbox.workspaceMaxEntries,
+  });
   return new Executor({
     roots: executorRoots(config),
     limits: {
       timeoutMs: config.server.timeout * 1000,
       memoryBytes: config.sandbox.memoryMb * 2 ** 20,
       maxOutputChars: config.sandbox.maxOutputChars,
+      compilerMemoryMb: config.sandbox.compilerMemoryMb,
     },
     callTool: (server, tool, args, signal) => hub.callTool(server, tool, args, { signal }),
     host: workspace.host,

@@ -51,7 +51,7 @@ describe('parseConfig', () => {
     expect(config.outDir).toBe('/project/generated');
     expect(config.workspaceDir).toBe('/project/.runbyte/workspace');
     expect(config.server).toEqual({ port: 3000, timeout: 30, connectTimeout: 30, sessionIdleSeconds: 1800, maxSessions: 100 });
-    expect(config.sandbox).toEqual({ memoryMb: 256, maxOutputChars: 40_000, workspaceQuotaMb: 100 });
+    expect(config.sandbox).toEqual({ memoryMb: 256, maxOutputChars: 40_000, workspaceQuotaMb: 100, workspaceMaxEntries: 10_000, compilerMemoryMb: 1024 });
   });
 
   it('defines ${RUNBYTE_CONFIG_DIR} as the folder of the config file', () => {
@@ -72,6 +72,8 @@ describe('parseConfig', () => {
   it('reads the HTTP session limits', () => {
     const config = parseConfig('{"mcpServers":{},"server":{"sessionIdleSeconds":1.5,"maxSessions":3}}', PATH, {});
     expect(config.server).toMatchObject({ sessionIdleSeconds: 1.5, maxSessions: 3 });
+    const sandbox = parseConfig('{"mcpServers":{},"sandbox":{"workspaceMaxEntries":50,"compilerMemoryMb":2048}}', PATH, {}).sandbox;
+    expect(sandbox).toMatchObject({ workspaceMaxEntries: 50, compilerMemoryMb: 2048 });
   });
 
   it.each([
@@ -99,6 +101,8 @@ describe('parseConfig', () => {
     ['{"mcpServers":{},"server":{"maxSessions":0}}', 'CONFIG_INVALID', /server\.maxSessions: expected at least 1 session$/],
     ['{"mcpServers":{},"server":{"maxSessions":2.5}}', 'CONFIG_INVALID', /server\.maxSessions: expected a whole number of sessions$/],
     ['{"mcpServers":{},"server":{"maxSessions":1e6}}', 'CONFIG_INVALID', /server\.maxSessions: expected at most 10000 sessions$/],
+    ['{"mcpServers":{},"sandbox":{"compilerMemoryMb":64}}', 'CONFIG_INVALID', /sandbox\.compilerMemoryMb: .*256/],
+    ['{"mcpServers":{},"sandbox":{"workspaceMaxEntries":"many"}}', 'CONFIG_INVALID', /sandbox\.workspaceMaxEntries: expected a number of files and folders/],
   ])('rejects %s', (text, code, message) => {
     const error = failure(text);
     expect(error.code).toBe(code);

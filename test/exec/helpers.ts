@@ -31,7 +31,7 @@ export async function startExec(servers: ServerConfig[], limits: Partial<ExecLim
     outDir: join(dir, 'generated'),
     workspaceDir: join(dir, 'workspace'),
     server: { port: 0, timeout: all.timeoutMs / 1000, connectTimeout: 20, sessionIdleSeconds: 1800, maxSessions: 100 },
-    sandbox: { memoryMb: all.memoryBytes / 2 ** 20, maxOutputChars: all.maxOutputChars, workspaceQuotaMb: 10 },
+    sandbox: { memoryMb: all.memoryBytes / 2 ** 20, maxOutputChars: all.maxOutputChars, workspaceQuotaMb: 10, workspaceMaxEntries: 10_000, compilerMemoryMb: 1024 },
   };
   mkdirSync(config.workspaceDir, { recursive: true });
   const hub = new Hub(servers, { connectTimeoutMs: 20_000, callTimeoutMs: all.timeoutMs });

@@ -33,7 +33,7 @@ function configOf(servers: ServerConfig[]): RunbyteConfig {
     outDir: join(dir, 'generated'),
     workspaceDir: join(dir, 'workspace'),
     server: { port: 0, timeout: 10, connectTimeout: 10, sessionIdleSeconds: 1800, maxSessions: 100 },
-    sandbox: { memoryMb: 64, maxOutputChars: 40_000, workspaceQuotaMb: 10 },
+    sandbox: { memoryMb: 64, maxOutputChars: 40_000, workspaceQuotaMb: 10, workspaceMaxEntries: 10_000, compilerMemoryMb: 1024 },
   };
 }
 
