@@ -3,7 +3,7 @@ import { JailError, listInside, readInside } from './jail.js';
 import type { VfsRoots } from './roots.js';
 
 export { CODE_PATH, toHostPath, toVirtualPath, type VfsRoots } from './roots.js';
-export { isInside, JailError, openInside, readInside, resolveInside, type Inside } from './jail.js';
+export { isInside, JailError, openInside, readInside, readInsideSync, resolveInside, statInsideSync, type Inside, type JailReason } from './jail.js';
 
 /** A path the agent may not see: outside /servers and /workspace, or through a link that leaves them. */
 export class VfsError extends Error {

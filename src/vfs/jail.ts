@@ -1,23 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 /**
- * The one path jail: every read and write of the generated SDK (vfs/, emit/) and of the workspace
- * (vfs/, workspace/) resolves its path here, against the real file system. Callers map agent
- * paths to `(root, relPath)` first (vfs/roots.ts, workspace/paths.ts); the jail answers where
- * that really is, and refuses what is not inside `root`.
+ * The one path jail: every read and write of the generated SDK and of the workspace resolves its
+ * path here, against the real file system: vfs/ (read_file, list_directory), workspace/, emit/,
+ * check/ (the type-checker's reads) and bundle/ (the bundler's input file system and its guard).
+ * Callers map agent paths to `(root, relPath)` first (vfs/roots.ts, workspace/paths.ts); the jail
+ * answers where that really is, and refuses what is not inside `root`.
  *
- * The core, for any caller (bundle/ may check its reads with it too):
+ * The core, for any caller:
  * - `isInside(root, path)`: lexical; is `path` `root` or below it.
  * - `resolveInside(root, relPath, use)`: runs `use` with the entry named through its verified
  *   folder (`Inside.path`), for one fs call of the caller's own.
  * - `openInside(root, relPath)` / `readInside`: an existing regular file, opened safely.
+ * - `statInsideSync` / `readInsideSync`: the same rules, synchronously, for check/'s TypeScript
+ *   host and bundle/'s resolver hooks, which cannot wait.
  * Built on them, the operations workspace/ and emit/ need: `listInside`, `writeInside`
  * (temp + rename), `makeFoldersInside`, `removeInside`. Errors are `JailError` (refused) or a
  * Node error with its `code` (ENOENT, ENOTDIR, EISDIR, ENOTEMPTY, ...). No message names a host
  * path: callers add the virtual one.
+ *
+ * The rules below are written once, in `walk`, which asks for each system call it needs; a
+ * driver makes those calls asynchronously (`resolveInside`) or synchronously (the `...Sync`
+ * functions), so the two can never disagree.
  *
  * Names. `relPath` is split on `/`; empty parts and `.` are skipped and `..` is refused (callers
  * normalise agent paths first: a `..` left here is an escape). Every other part is a name:
@@ -90,6 +97,8 @@ const TEMP_NAME = /\.\d+\.[0-9a-f]{8}\.tmp$/;
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const DIRECTORY = constants.O_DIRECTORY ?? 0;
 const NONBLOCK = constants.O_NONBLOCK ?? 0;
+/** Files are opened without following a link in the final name, and so that a planted FIFO cannot hang the read. */
+const READ_FLAGS = constants.O_RDONLY | NOFOLLOW | NONBLOCK;
 
 let procChecked: boolean | undefined;
 function useProc(): boolean {
@@ -113,39 +122,43 @@ export function isTempName(name: string): boolean {
  * that leads out, and (when following) a regular file with more than one hard link. A missing
  * folder on the way rejects with ENOENT, a file on the way with ENOTDIR.
  */
-export async function resolveInside<T>(root: string, relPath: string, use: (inside: Inside) => Promise<T>, options: ResolveOptions = {}): Promise<T> {
-  const follow = options.follow ?? true;
-  let names = splitNames(relPath);
-  const top = await openFolder(root, true);
+export function resolveInside<T>(root: string, relPath: string, use: (inside: Inside) => Promise<T>, options: ResolveOptions = {}): Promise<T> {
+  return driveAsync(walk(root, relPath, options.follow ?? true), use) as Promise<T>;
+}
+
+/** `resolveInside`, synchronously: the same walk, each step a synchronous call. */
+function resolveInsideSync<T>(root: string, relPath: string, use: (inside: Inside) => T, options: ResolveOptions = {}): T {
+  return driveSync(walk(root, relPath, options.follow ?? true), use) as T;
+}
+
+/**
+ * What is at `relPath` under `root`, synchronously, for callers that cannot wait (check/'s
+ * TypeScript host, bundle/'s resolver hooks): its stats, a link inside described by what it
+ * leads to; undefined when nothing is there (also a missing folder or a file on the way).
+ * Refuses (JailError) exactly what `resolveInside` refuses: a link out, a hard-linked file, a
+ * reserved or invalid name. Five system calls or so on Linux: cheap enough to run on every check.
+ */
+export function statInsideSync(root: string, relPath: string): Stats | undefined {
   try {
-    for (let links = 0; ; ) {
-      if (names.length === 0) {
-        // The root itself: `path` is its descriptor's link, which only stat() (following) reads right.
-        return await use({ path: top.base, parent: top.base, name: '', stats: await stat(top.base), rel: '' });
-      }
-      const name = names[names.length - 1]!;
-      const folder = names.length > 1 ? await openFolder(`${top.base}/${names.slice(0, -1).join('/')}`, true) : top;
-      try {
-        const folderRel = insideRel(top.real, folder.real);
-        if (folderRel === undefined) throw outside(relPath);
-        const path = `${folder.base}/${name}`;
-        const stats = await lstat(path).catch(missing);
-        if (follow && stats?.isSymbolicLink()) {
-          if (++links > MAX_LINKS) throw new JailError('outside', `${relPath}: too many levels of links`);
-          const target = resolve(folder.real, await readlink(path));
-          const next = insideRel(top.real, target) ?? insideRel(resolve(root), target);
-          if (next === undefined) throw outside(relPath);
-          names = next === '' ? [] : next.split('/');
-          continue;
-        }
-        if (follow && stats?.isFile() && stats.nlink > 1) throw hardLink(relPath);
-        return await use({ path, parent: folder.base, name, stats, rel: folderRel ? `${folderRel}/${name}` : name });
-      } finally {
-        if (folder !== top) await folder.close();
-      }
-    }
+    return resolveInsideSync(root, relPath, (at) => at.stats);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** `readInside`, synchronously: the bytes of an existing regular file inside `root` (see `openInside`). */
+export function readInsideSync(root: string, relPath: string): Buffer {
+  const fd = resolveInsideSync(root, relPath, (at) => {
+    checkReadable(at.stats);
+    return openSync(at.path, READ_FLAGS);
+  });
+  try {
+    checkOpened(fstatSync(fd), relPath);
+    return readFileSync(fd);
   } finally {
-    await top.close();
+    closeSync(fd);
   }
 }
 
@@ -156,16 +169,10 @@ export async function resolveInside<T>(root: string, relPath: string, use: (insi
  */
 export function openInside(root: string, relPath: string): Promise<FileHandle> {
   return resolveInside(root, relPath, async (at) => {
-    if (!at.stats) throw errno('ENOENT');
-    if (at.stats.isDirectory()) throw errno('EISDIR');
-    if (!at.stats.isFile()) throw errno('EINVAL');
-    const handle = await open(at.path, constants.O_RDONLY | NOFOLLOW | NONBLOCK);
+    checkReadable(at.stats);
+    const handle = await open(at.path, READ_FLAGS);
     try {
-      const info = await handle.stat();
-      // It may have been replaced since the lstat (an atomic write): what counts is what was opened.
-      if (info.isDirectory()) throw errno('EISDIR');
-      if (!info.isFile()) throw errno('EINVAL');
-      if (info.nlink > 1) throw hardLink(relPath);
+      checkOpened(await handle.stat(), relPath);
       return handle;
     } catch (error) {
       await handle.close();
@@ -331,6 +338,101 @@ async function removeTree(path: string, signal: AbortSignal | undefined): Promis
   await rmdir(path).catch(ignoreMissing);
 }
 
+// ---- The walk: one implementation of the rules, run asynchronously or synchronously ----
+
+/** One file-system call the walk asks its driver for, and what the driver answers. */
+type Step =
+  | { call: 'open'; path: string; follow: boolean } // → Folder
+  | { call: 'close'; folder: Folder } // → nothing
+  | { call: 'stat'; path: string } // → Stats
+  | { call: 'lstat'; path: string } // → Stats, or undefined when nothing is there
+  | { call: 'readlink'; path: string } // → string
+  | { call: 'use'; inside: Inside }; // → the caller's result, which the walk returns
+
+/**
+ * How `relPath` is resolved under `root` (see the module comment): the rules, written once. It
+ * yields each file-system call it needs; `driveAsync` and `driveSync` perform them (a failure is
+ * thrown back in, so every folder opened is closed), which keeps the rules of `resolveInside` and
+ * of the synchronous functions one and the same.
+ */
+function* walk(root: string, relPath: string, follow: boolean): Generator<Step, unknown, unknown> {
+  let names = splitNames(relPath);
+  const top = (yield { call: 'open', path: root, follow: true }) as Folder;
+  try {
+    for (let links = 0; ; ) {
+      if (names.length === 0) {
+        // The root itself: `path` is its descriptor's link, which only stat() (following) reads right.
+        const stats = (yield { call: 'stat', path: top.base }) as Stats;
+        return yield { call: 'use', inside: { path: top.base, parent: top.base, name: '', stats, rel: '' } };
+      }
+      const name = names[names.length - 1]!;
+      const folder = names.length > 1 ? ((yield { call: 'open', path: `${top.base}/${names.slice(0, -1).join('/')}`, follow: true }) as Folder) : top;
+      try {
+        const folderRel = insideRel(top.real, folder.real);
+        if (folderRel === undefined) throw outside(relPath);
+        const path = `${folder.base}/${name}`;
+        const stats = (yield { call: 'lstat', path }) as Stats | undefined;
+        if (follow && stats?.isSymbolicLink()) {
+          if (++links > MAX_LINKS) throw new JailError('outside', `${relPath}: too many levels of links`);
+          const target = resolve(folder.real, (yield { call: 'readlink', path }) as string);
+          const next = insideRel(top.real, target) ?? insideRel(resolve(root), target);
+          if (next === undefined) throw outside(relPath);
+          names = next === '' ? [] : next.split('/');
+          continue;
+        }
+        if (follow && stats?.isFile() && stats.nlink > 1) throw hardLink(relPath);
+        return yield { call: 'use', inside: { path, parent: folder.base, name, stats, rel: folderRel ? `${folderRel}/${name}` : name } };
+      } finally {
+        if (folder !== top) yield { call: 'close', folder };
+      }
+    }
+  } finally {
+    yield { call: 'close', folder: top };
+  }
+}
+
+async function driveAsync(steps: Generator<Step, unknown, unknown>, use: (inside: Inside) => Promise<unknown>): Promise<unknown> {
+  let step = steps.next();
+  while (!step.done) {
+    let answer: unknown;
+    try {
+      const { value } = step;
+      if (value.call === 'open') answer = await openFolder(value.path, value.follow);
+      else if (value.call === 'close') answer = await value.folder.close();
+      else if (value.call === 'stat') answer = await stat(value.path);
+      else if (value.call === 'lstat') answer = await lstat(value.path).catch(missing);
+      else if (value.call === 'readlink') answer = await readlink(value.path);
+      else answer = await use(value.inside);
+    } catch (error) {
+      step = steps.throw(error);
+      continue;
+    }
+    step = steps.next(answer);
+  }
+  return step.value;
+}
+
+function driveSync(steps: Generator<Step, unknown, unknown>, use: (inside: Inside) => unknown): unknown {
+  let step = steps.next();
+  while (!step.done) {
+    let answer: unknown;
+    try {
+      const { value } = step;
+      if (value.call === 'open') answer = openFolderSync(value.path, value.follow);
+      else if (value.call === 'close') answer = value.folder.close();
+      else if (value.call === 'stat') answer = statSync(value.path);
+      else if (value.call === 'lstat') answer = lstatSync(value.path, { throwIfNoEntry: false });
+      else if (value.call === 'readlink') answer = readlinkSync(value.path);
+      else answer = use(value.inside);
+    } catch (error) {
+      step = steps.throw(error);
+      continue;
+    }
+    step = steps.next(answer);
+  }
+  return step.value;
+}
+
 // ---- Folders held open ----
 
 interface Folder {
@@ -338,10 +440,11 @@ interface Folder {
   base: string;
   /** Its real path. */
   real: string;
-  close(): Promise<void>;
+  /** Synchronous for a folder opened by `openFolderSync`. */
+  close(): void | Promise<void>;
 }
 
-const NO_CLOSE = async () => undefined;
+const NO_CLOSE = () => undefined;
 
 async function openFolder(path: string, follow: boolean): Promise<Folder> {
   if (useProc()) {
@@ -361,7 +464,39 @@ async function openFolder(path: string, follow: boolean): Promise<Folder> {
   return { base: real, real, close: NO_CLOSE };
 }
 
+/** `openFolder`, synchronously (for `driveSync`). */
+function openFolderSync(path: string, follow: boolean): Folder {
+  if (useProc()) {
+    const fd = openSync(path, constants.O_RDONLY | DIRECTORY | (follow ? 0 : NOFOLLOW));
+    try {
+      const base = `${PROC_FD}/${fd}`;
+      return { base, real: readlinkSync(base), close: () => closeSync(fd) };
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+  if (!follow && lstatSync(path).isSymbolicLink()) throw errno('ELOOP');
+  const real = realpathSync.native(path);
+  if (!statSync(real).isDirectory()) throw errno('ENOTDIR');
+  return { base: real, real, close: NO_CLOSE };
+}
+
 // ---- Helpers ----
+
+/** An entry `openInside` may open: an existing regular file (else ENOENT, EISDIR, EINVAL). */
+function checkReadable(stats: Stats | undefined): void {
+  if (!stats) throw errno('ENOENT');
+  if (stats.isDirectory()) throw errno('EISDIR');
+  if (!stats.isFile()) throw errno('EINVAL');
+}
+
+/** What was opened, checked again: it may have been replaced since the lstat (an atomic write). */
+function checkOpened(info: Stats, relPath: string): void {
+  if (info.isDirectory()) throw errno('EISDIR');
+  if (!info.isFile()) throw errno('EINVAL');
+  if (info.nlink > 1) throw hardLink(relPath);
+}
 
 function splitNames(relPath: string): string[] {
   if (relPath.includes('\0')) throw new JailError('invalid', `${JSON.stringify(relPath)} is not a valid path`);
