@@ -1,8 +1,9 @@
-import { readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { posix } from 'node:path';
 import type ts from 'typescript';
-import { CODE_PATH, toHostPath, toVirtualPath, type VfsRoots } from '../vfs/roots.js';
+import { readInsideSync, statInsideSync } from '../vfs/jail.js';
+import { CODE_PATH, toVirtualPath, type VfsRoots } from '../vfs/roots.js';
 import type { PreparedCode } from './prepare.js';
 import { typescript } from './typescript.js';
 
@@ -105,7 +106,10 @@ interface Cached {
 /**
  * A warm TypeScript LanguageService over the virtual tree (docs/architecture.md, The virtual
  * tree): `/code.ts` in memory, `/runtime.ts` and `/servers/…` from the generated folder,
- * `/workspace/…` from the workspace, TypeScript's ES2025 lib, and the sandbox's globals.
+ * `/workspace/…` from the workspace, TypeScript's ES2025 lib, and the sandbox's globals. Every
+ * file of the tree is looked up and read through the jail (src/vfs/jail.ts), as read_file and the
+ * bundler do: a link that leads out of its root, a hard-linked file or a reserved name does not
+ * exist here, so nothing of it shows in a diagnostic or a type.
  *
  * Parsed files stay in a DocumentRegistry and keep their versions between checks, so only
  * `/code.ts` is parsed and checked again: a warm check takes ~10–25 ms. SDK files are cached until
@@ -273,9 +277,8 @@ export class TypeChecker {
     const isWorkspace = path.startsWith('/workspace/');
     if (cached && !cached.stale && !(isWorkspace && !this.checkedThisRound.has(path))) return cached;
 
-    const host = this.hostPath(path);
-    const info = host === undefined ? undefined : statFile(host);
-    if (host === undefined || !info?.isFile()) {
+    const info = this.statOf(path);
+    if (!info?.isFile()) {
       this.files.delete(path);
       return undefined;
     }
@@ -283,10 +286,9 @@ export class TypeChecker {
     if (isWorkspace) this.checkedThisRound.add(path);
     if (cached && !cached.stale && cached.stamp === stamp) return cached;
 
-    let text: string;
-    try {
-      text = readFileSync(host, 'utf8');
-    } catch {
+    // Read after the stat: a write in between leaves an old stamp, and the next check reads again.
+    const text = this.readOf(path);
+    if (text === undefined) {
       this.files.delete(path);
       return undefined;
     }
@@ -306,28 +308,49 @@ export class TypeChecker {
     if (path.startsWith('/workspace/')) return this.entry(path) !== undefined;
     const cached = this.files.get(path);
     if (cached && !cached.stale) return true;
-    const host = this.hostPath(path);
-    return host !== undefined && statFile(host)?.isFile() === true;
+    return this.statOf(path)?.isFile() === true;
   }
 
   private isDirectory(path: string): boolean {
     const dir = path.endsWith('/') && path !== '/' ? path.slice(0, -1) : path;
     if (dir === '/' || dir === LIB_DIR) return true;
     for (const file of this.memory.keys()) if (file.startsWith(`${dir}/`)) return true;
-    const host = this.hostPath(dir);
-    return host !== undefined && statFile(host)?.isDirectory() === true;
+    return this.statOf(dir)?.isDirectory() === true;
   }
 
-  /** The host file behind a virtual path: the lib folder, or the vfs mapping through a jail for links. */
-  private hostPath(path: string): string | undefined {
-    if (path.startsWith(`${LIB_DIR}/`)) {
-      const name = path.slice(LIB_DIR.length + 1);
-      return name.includes('/') ? undefined : join(this.libDir, name);
+  /**
+   * What is at a virtual path on disk: TypeScript's lib files (its own, trusted) directly, the
+   * tree through the jail. Undefined when nothing is there, and when the jail refuses the path.
+   */
+  private statOf(path: string): Stats | undefined {
+    const lib = this.libPath(path);
+    if (lib !== undefined) return statFile(lib);
+    const at = jailPath(this.roots, path);
+    if (at === undefined) return undefined;
+    try {
+      return statInsideSync(at.root, at.rel);
+    } catch {
+      return undefined; // refused (a link out, a hard link, a reserved name): it does not exist here
     }
-    const host = toHostPath(this.roots, path);
-    if (host === undefined) return undefined;
-    const root = path.startsWith('/workspace') ? this.roots.workspaceDir : this.roots.generatedDir;
-    return insideReal(root, host) ? host : undefined;
+  }
+
+  /** The text of a file at a virtual path (see `statOf`), or undefined. */
+  private readOf(path: string): string | undefined {
+    const lib = this.libPath(path);
+    const at = lib === undefined ? jailPath(this.roots, path) : undefined;
+    try {
+      if (lib !== undefined) return readFileSync(lib, 'utf8');
+      return at === undefined ? undefined : readInsideSync(at.root, at.rel).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The host file of a lib file (`/__typescript__/lib/lib.es2025.d.ts`), or undefined. */
+  private libPath(path: string): string | undefined {
+    if (!path.startsWith(`${LIB_DIR}/`)) return undefined;
+    const name = path.slice(LIB_DIR.length + 1);
+    return name.includes('/') ? undefined : join(this.libDir, name);
   }
 
   private toValues(diagnostics: readonly ts.Diagnostic[]): TypeDiagnostic[] {
@@ -392,20 +415,15 @@ function statFile(host: string): Stats | undefined {
   }
 }
 
-/** Whether the real path of `host` (links resolved) is still inside the real `root` (the vfs jail, synchronously). */
-function insideReal(root: string, host: string): boolean {
-  let real: string;
-  try {
-    real = realpathSync(host);
-  } catch {
-    return true; // missing: nothing to read, and nothing leaks
-  }
-  let realRoot: string;
-  try {
-    realRoot = realpathSync(root);
-  } catch {
-    realRoot = root;
-  }
-  const rel = relative(realRoot, real);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+/**
+ * The jail's root and relative path behind a virtual path of the tree (docs/architecture.md, The
+ * virtual tree), as vfs/ and bundle/ map it: `/servers/…` stays inside the generated servers/
+ * folder, `/runtime.ts` is the one file taken from the generated folder itself, `/workspace/…`
+ * stays inside the workspace. Undefined for any other path.
+ */
+function jailPath(roots: VfsRoots, path: string): { root: string; rel: string } | undefined {
+  if (path === '/runtime.ts') return { root: roots.generatedDir, rel: 'runtime.ts' };
+  if (path === '/servers' || path.startsWith('/servers/')) return { root: join(roots.generatedDir, 'servers'), rel: path.slice('/servers/'.length) };
+  if (path === '/workspace' || path.startsWith('/workspace/')) return { root: roots.workspaceDir, rel: path.slice('/workspace/'.length) };
+  return undefined;
 }
