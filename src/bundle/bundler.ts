@@ -66,6 +66,8 @@ interface Captured {
 export class Bundler {
   private readonly fs: VirtualInputFs;
   private readonly extraModules: Record<string, string>;
+  /** The extra modules' host files: the only files outside the tree whose text an error report may read. */
+  private readonly extraFiles: Set<string>;
   private readonly guard: Guard;
   private compiler?: Compiler;
   private rspack?: Promise<RspackModule>;
@@ -80,6 +82,7 @@ export class Bundler {
   ) {
     this.fs = new VirtualInputFs(roots);
     this.extraModules = { ...options.extraModules };
+    this.extraFiles = new Set(Object.values(this.extraModules).map((path) => resolve(path)));
     this.guard = new Guard(roots, this.extraModules);
   }
 
@@ -191,11 +194,15 @@ export class Bundler {
     return VirtualInputFs.virtualPath(path) ?? toVirtualPath(this.roots, path);
   }
 
-  /** The text of a module, for error positions: the code from memory, other files from disk. */
+  /**
+   * The text of a module, for error positions: the code from memory, files of the tree through the
+   * jail (src/vfs/jail.ts), extra modules (runbyte's own) from disk, and nothing else of the host.
+   */
   private sourceText(rspackPath: string): string | undefined {
-    const virtual = VirtualInputFs.virtualPath(rspackPath);
-    if (virtual !== undefined) return this.fs.memoryText(virtual) ?? readOrUndefined(this.fs.hostPathOf(virtual));
-    return readOrUndefined(rspackPath);
+    const virtual = this.virtualPath(rspackPath);
+    if (virtual !== undefined) return this.fs.memoryText(virtual) ?? this.fs.treeText(virtual);
+    const host = isAbsolute(rspackPath) ? resolve(rspackPath) : rspackPath;
+    return this.extraFiles.has(host) ? readOrUndefined(host) : undefined;
   }
 }
 
@@ -209,8 +216,7 @@ function capture(compilation: Compilation): Captured {
   };
 }
 
-function readOrUndefined(hostPath: string | undefined): string | undefined {
-  if (hostPath === undefined) return undefined;
+function readOrUndefined(hostPath: string): string | undefined {
   try {
     return readFileSync(hostPath, 'utf8');
   } catch {

@@ -1,9 +1,9 @@
 import { join, posix, relative, resolve, sep } from 'node:path';
 import type { Compiler, Module, NormalModule, NormalModuleFactory, ResolveData } from '@rspack/core';
-import { CODE_PATH, toHostPath, type VfsRoots } from '../vfs/roots.js';
+import { JailError, statInsideSync } from '../vfs/jail.js';
+import { CODE_PATH, type VfsRoots } from '../vfs/roots.js';
 import type { RspackErrorLike } from './diagnostics.js';
-import { ENTRY_PATH, VIRTUAL_ROOT, VirtualInputFs } from './input-fs.js';
-import { confinement, type Confinement } from './jail.js';
+import { ENTRY_PATH, jailPathOf, VIRTUAL_ROOT, VirtualInputFs } from './input-fs.js';
 
 const NAME = 'runbyte-guard';
 
@@ -44,8 +44,8 @@ const GENERATED = /^(?:servers(?:\/|$)|runtime(?:\.ts|\.js)?$)/;
  *    loaders, queries or fragments (`!`, `?`, `#`), so no URL scheme (`file:`, `data:`, `node:`) and
  *    no node_modules. Import attributes: only `{ type: 'json' }` (see below);
  * 2. the resolved file: under the SDK's servers/, the runtime, the workspace, `/code.ts` or an extra
- *    module, and for the roots on disk, inside its root once links are resolved and not hard-linked
- *    (jail.ts);
+ *    module, and for the roots on disk, what the one path jail lets through (src/vfs/jail.ts: no
+ *    link out of its root, no hard-linked file, no reserved name);
  * 3. the dependency kind (`KINDS`);
  * 4. every folder listing (a context module: `require.context`, `import.meta.webpackContext`,
  *    `import()`/`require()` of a computed path) is refused before the folder is read.
@@ -127,47 +127,62 @@ export class Guard {
     const resource = resourceResolveData.path ?? resourceResolveData.resource;
     const where = this.rootOf(resource);
     if (where === undefined) refuse(`import of ${quote(rawRequest)} refused: it leads outside /servers and /workspace`);
-    if (where.root === undefined) return;
-    const state = confinement(where.host, where.root);
-    if (state !== 'inside') refuse(`import of ${quote(rawRequest)} refused: ${reason(state, where.name)}`);
+    const refusal = jailRefusal(where);
+    if (refusal !== undefined) refuse(`import of ${quote(rawRequest)} refused: ${refusal}`);
   }
 
   private checkBuilt(module: Module): void {
     const resource = (module as NormalModule).resource;
     if (typeof resource !== 'string' || VirtualInputFs.virtualPath(resource) !== undefined) return; // the workspace is checked on every read (input-fs.ts)
     const where = this.rootOf(resource);
-    if (where?.root === undefined) return;
-    const state = confinement(where.host, where.root);
-    if (state === 'inside') {
+    if (where === undefined) return;
+    const refusal = jailRefusal(where);
+    if (refusal === undefined) {
       this.suspects.delete(resource);
       return;
     }
     this.suspects.add(resource);
-    this.refused.push({ message: `refused: ${reason(state, where.name)}`, module: { identifier: () => resource } });
+    this.refused.push({ message: `refused: ${refusal}`, module: { identifier: () => resource } });
   }
 
   /**
-   * Where a resolved file belongs: its host path and the root it must stay in (none for files held
-   * in memory and for extra modules, which are runbyte's own), or undefined when it is not in the tree.
+   * Where a resolved file belongs: the jail's root and path for a file of the tree on disk (none for
+   * files held in memory and for extra modules, which are runbyte's own), or undefined when it is
+   * not in the tree.
    */
-  private rootOf(resource: string): { host: string; root?: string; name: string } | undefined {
+  private rootOf(resource: string): Where | undefined {
     const virtual = VirtualInputFs.virtualPath(resource);
     if (virtual !== undefined) {
-      if (virtual === CODE_PATH || virtual === ENTRY_PATH) return { host: resource, name: '/' };
-      const host = virtual.startsWith('/workspace/') ? toHostPath(this.roots, virtual) : undefined;
-      return host === undefined ? undefined : { host, root: this.roots.workspaceDir, name: '/workspace' };
+      if (virtual === CODE_PATH || virtual === ENTRY_PATH) return { name: '/' };
+      const at = virtual.startsWith('/workspace/') ? jailPathOf(this.roots, virtual) : undefined;
+      return at === undefined ? undefined : { ...at, name: '/workspace' };
     }
-    if (this.extraFiles.has(resource)) return { host: resource, name: '/' };
-    if (resource === this.runtime) return { host: resource, root: this.roots.generatedDir, name: '/servers' };
-    if (isInside(this.servers, resource)) return { host: resource, root: this.servers, name: '/servers' };
+    if (this.extraFiles.has(resource)) return { name: '/' };
+    if (resource === this.runtime) return { ...jailPathOf(this.roots, '/runtime.ts')!, name: '/servers' };
+    if (isInside(this.servers, resource)) return { root: this.servers, rel: posixRelative(this.servers, resource), name: '/servers' };
     return undefined;
   }
 }
 
-function reason(state: Exclude<Confinement, 'inside'>, root: string): string {
-  if (state === 'outside') return `it is a link to a file outside ${root}`;
-  if (state === 'hard-linked') return 'it is a file with more than one hard link';
-  return 'it cannot be read';
+/** A resolved file: the jail's root and path when it is on disk, and the top folder an agent knows it by. */
+interface Where {
+  root?: string;
+  rel?: string;
+  name: string;
+}
+
+/** Why the jail (src/vfs/jail.ts) refuses a file, as the agent reads it; undefined when it may be bundled. */
+function jailRefusal({ root, rel, name }: Where): string | undefined {
+  if (root === undefined || rel === undefined) return undefined;
+  try {
+    return statInsideSync(root, rel) === undefined ? 'it cannot be read' : undefined;
+  } catch (error) {
+    if (!(error instanceof JailError)) return 'it cannot be read';
+    if (error.reason === 'outside') return `it is a link to a file outside ${name}`;
+    if (error.reason === 'hard-link') return 'it is a file with more than one hard link';
+    // A reserved or invalid name: the jail's own words, without the path (it names the rule).
+    return error.message.slice(error.message.indexOf(': ') + 2);
+  }
 }
 
 /** Whether `path` is strictly under the folder `root`, lexically. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import { join, resolve, sep } from 'node:path';
-import { toHostPath, type VfsRoots } from '../vfs/roots.js';
-import { confinement } from './jail.js';
+import { join, posix, resolve, sep } from 'node:path';
+import { JailError, listInside, readInside, readInsideSync, statInsideSync } from '../vfs/jail.js';
+import type { VfsRoots } from '../vfs/roots.js';
 
 /**
  * Where the virtual tree (docs/architecture.md, The virtual tree) sits in Rspack's eyes: `/code.ts`
@@ -42,11 +42,12 @@ interface MemoryFile {
 /**
  * The input file system Rspack is given for paths under `VIRTUAL_ROOT` (`experiments.useInputFileSystem`;
  * other paths, such as the generated SDK and extra modules, are read natively). It serves `/code.ts`
- * and the entry from memory and maps everything else through `toHostPath`, the same mapping check/
- * and list_directory use.
+ * and the entry from memory and reads everything else through the one path jail (src/vfs/jail.ts),
+ * under the root its virtual path belongs to (`jailPathOf`), as read_file and check/ do.
  *
- * Like vfs/'s jail, a file whose real path (links resolved) leaves its root, or a regular file with a
- * second hard link, does not exist here (jail.ts).
+ * What the jail refuses (a link that leads out of its root, a hard-linked file, a reserved name) is
+ * never read or listed here; `stat` shows it as an empty stand-in, so that guard.ts can tell the
+ * agent why its import is refused.
  * It remembers every file it handed out, so `invalidate()` can name them to Rspack, and the
  * `mtime:size` of workspace files, which the agent's own runs rewrite without telling anyone.
  */
@@ -78,9 +79,15 @@ export class VirtualInputFs {
     return this.memory.get(virtualPath)?.data.toString('utf8');
   }
 
-  /** The host path behind a virtual path, lexically (for error reports; reads go through the jail). */
-  hostPathOf(virtualPath: string): string | undefined {
-    return toHostPath(this.roots, virtualPath);
+  /** The text of a file of the tree, through the jail (for error positions); undefined when there is none. */
+  treeText(virtualPath: string): string | undefined {
+    const at = jailPathOf(this.roots, virtualPath);
+    if (at === undefined) return undefined;
+    try {
+      return readInsideSync(at.root, at.rel).toString('utf8');
+    } catch {
+      return undefined;
+    }
   }
 
   /** Rspack's path of a virtual path. */
@@ -108,8 +115,7 @@ export class VirtualInputFs {
   changedWorkspaceFiles(): string[] {
     const changed: string[] = [];
     for (const [path, stamp] of this.stamps) {
-      const host = toHostPath(this.roots, path);
-      const now = host === undefined ? undefined : stampOf(statOrUndefined(host));
+      const now = stampOf(this.statOf(path));
       if (now !== stamp) {
         changed.push(path);
         if (now === undefined) this.stamps.delete(path);
@@ -127,18 +133,18 @@ export class VirtualInputFs {
     if (virtual === undefined) return void fs.readFile(path, callback);
     const memory = this.memory.get(virtual);
     if (memory) return callback(null, memory.data);
-    this.host(virtual, path, (error, host) => {
-      if (error || host === undefined) return callback(error ?? notFound(path));
-      const isWorkspace = virtual.startsWith('/workspace/');
-      // The stamp is taken before the read: a write racing the read makes the next bundle re-read.
-      const stamp = isWorkspace ? stampOf(statOrUndefined(host)) : undefined;
-      fs.readFile(host, (readError, data) => {
-        if (readError) return callback(readError);
+    const at = jailPathOf(this.roots, virtual);
+    if (at === undefined) return callback(notFound(path));
+    // The stamp is taken before the read: a write racing the read makes the next bundle re-read.
+    const stamp = virtual.startsWith('/workspace/') ? stampOf(this.statOf(virtual)) : undefined;
+    readInside(at.root, at.rel).then(
+      (data) => {
         this.read.add(virtual);
         if (stamp !== undefined) this.stamps.set(virtual, stamp);
         callback(null, data);
-      });
-    });
+      },
+      (error: unknown) => callback(failure(error, path)),
+    );
   };
 
   stat = (path: string, ...rest: unknown[]): void => {
@@ -148,13 +154,18 @@ export class VirtualInputFs {
     const memory = this.memory.get(virtual);
     if (memory) return callback(null, memory.stats);
     if (virtual === '/') return callback(null, DIRECTORY);
-    const host = toHostPath(this.roots, virtual);
-    const state = host === undefined ? 'missing' : confinement(host, rootOf(this.roots, virtual));
-    if (state === 'missing') return callback(notFound(path));
-    // A link out of its root or a hard-linked file is there, but as an empty stand-in: the resolver
-    // finds it, so guard.ts can tell the agent why it is refused, and nothing of the real file shows.
-    if (state !== 'inside') return callback(null, STAND_IN);
-    fs.stat(host!, callback);
+    const at = jailPathOf(this.roots, virtual);
+    let info: fs.Stats | undefined;
+    try {
+      info = at === undefined ? undefined : statInsideSync(at.root, at.rel);
+    } catch (error) {
+      // What the jail refuses is there, but as an empty stand-in: the resolver finds it, so
+      // guard.ts can tell the agent why it is refused, and nothing of the real file shows.
+      if (error instanceof JailError) return callback(null, STAND_IN);
+      return callback(failure(error, path));
+    }
+    if (info === undefined) return callback(notFound(path));
+    callback(null, info);
   };
 
   // Links inside the roots are followed (the jail has checked where they lead), so no path here is a link.
@@ -168,10 +179,13 @@ export class VirtualInputFs {
       const names = new Set(['servers', 'workspace', 'runtime.ts', ...[...this.memory.keys()].map((key) => key.slice(1))]);
       return callback(null, [...names].sort());
     }
-    this.host(virtual, path, (error, host) => {
-      if (error || host === undefined) return callback(error ?? notFound(path));
-      fs.readdir(host, (readError, names) => callback(readError, names));
-    });
+    const at = jailPathOf(this.roots, virtual);
+    if (at === undefined) return callback(notFound(path));
+    // What the jail lists: no links out, hard-linked files or temp files.
+    listInside(at.root, at.rel).then(
+      (entries) => callback(null, entries.map((entry) => entry.name)),
+      (error: unknown) => callback(failure(error, path)),
+    );
   };
 
   readlink = (path: string, ...rest: unknown[]): void => {
@@ -193,23 +207,29 @@ export class VirtualInputFs {
 
   purge = (): void => {};
 
-  /**
-   * The host path behind a virtual path, through the jail (jail.ts): not found when the path is
-   * outside the tree, its real path leaves the root it belongs to, or it is a hard-linked file.
-   * Such a file is never read or listed.
-   */
-  private host(virtual: string, rspackPath: string, callback: Callback<string>): void {
-    const host = toHostPath(this.roots, virtual);
-    if (host === undefined || confinement(host, rootOf(this.roots, virtual)) !== 'inside') return callback(notFound(rspackPath));
-    callback(null, host);
+  /** What is at a virtual path of the tree, through the jail; undefined when nothing is there or it is refused. */
+  private statOf(virtual: string): fs.Stats | undefined {
+    const at = jailPathOf(this.roots, virtual);
+    try {
+      return at === undefined ? undefined : statInsideSync(at.root, at.rel);
+    } catch {
+      return undefined;
+    }
   }
 }
 
-/** The root a virtual path belongs to: a file must not leave it, even through links. */
-function rootOf(roots: VfsRoots, virtual: string): string {
-  if (virtual === '/workspace' || virtual.startsWith('/workspace/')) return roots.workspaceDir;
-  if (virtual === '/servers' || virtual.startsWith('/servers/')) return join(roots.generatedDir, 'servers');
-  return roots.generatedDir;
+/**
+ * The jail's root and relative path behind a virtual path of the tree (docs/architecture.md, The
+ * virtual tree), as vfs/ and check/ map it: `/servers/…` stays inside the generated servers/
+ * folder, `/runtime.ts` is the one file taken from the generated folder itself, `/workspace/…`
+ * stays inside the workspace. Undefined for any other path.
+ */
+export function jailPathOf(roots: VfsRoots, virtualPath: string): { root: string; rel: string } | undefined {
+  const path = posix.normalize(virtualPath);
+  if (path === '/runtime.ts') return { root: roots.generatedDir, rel: 'runtime.ts' };
+  if (path === '/servers' || path.startsWith('/servers/')) return { root: join(roots.generatedDir, 'servers'), rel: path.slice('/servers/'.length) };
+  if (path === '/workspace' || path.startsWith('/workspace/')) return { root: roots.workspaceDir, rel: path.slice('/workspace/'.length) };
+  return undefined;
 }
 
 const STAND_IN: StatsLike = fileStats(0, 0);
@@ -240,19 +260,21 @@ function fileStats(size: number, time: number): StatsLike {
   };
 }
 
+/**
+ * A failed read as Rspack is told it: refused or missing is "not found"; any other error keeps its
+ * code. The message names the path Rspack asked for, never a host path.
+ */
+function failure(error: unknown, path: string): NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (error instanceof JailError || code === undefined || code === 'ENOENT' || code === 'ENOTDIR') return notFound(path);
+  return Object.assign(new Error(`${code}: cannot be read, '${path}'`), { code, path });
+}
+
 function notFound(path: string): NodeJS.ErrnoException {
   const error: NodeJS.ErrnoException = new Error(`ENOENT: no such file or directory, '${path}'`);
   error.code = 'ENOENT';
   error.path = path;
   return error;
-}
-
-function statOrUndefined(host: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(host);
-  } catch {
-    return undefined;
-  }
 }
 
 function stampOf(stats: fs.Stats | undefined): string | undefined {

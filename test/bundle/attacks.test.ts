@@ -168,6 +168,9 @@ describe('links planted in the roots', () => {
     linkSync(join(outside, 'mod.ts'), join(own.workspaceDir, 'hard.ts'));
     // A link that stays inside its root is an ordinary file.
     symlinkSync(join(own.workspaceDir, 'skills/math.ts'), join(own.workspaceDir, 'alias.ts'));
+    // The reserved name of an atomic write's temp file (src/vfs/jail.ts, Names).
+    mkdirSync(join(own.workspaceDir, 'd.1234.0123abcd.tmp'));
+    writeFileSync(join(own.workspaceDir, 'd.1234.0123abcd.tmp/mod.ts'), 'export const x = 1;\n');
   });
 
   afterAll(() => ownBundler.close());
@@ -181,6 +184,7 @@ describe('links planted in the roots', () => {
     ['a symlink to a host file in the workspace', './workspace/linked', 'it is a link to a file outside /workspace'],
     ['a symlinked folder in the workspace', './workspace/nested/mod', 'it is a link to a file outside /workspace'],
     ['a hard link in the workspace', './workspace/hard', 'it is a file with more than one hard link'],
+    ['a reserved name in the workspace', './workspace/d.1234.0123abcd.tmp/mod', 'names ending in .<pid>.<hex>.tmp are reserved for atomic writes'],
   ])('refuses %s', async (_label, specifier, reason) => {
     const message = refusal(await ownBundler.bundle(src(`import * as m from ${q(specifier)};`, 'export default async () => m;')));
     expect(message).toBe(`code.ts:1:20: import of ${q(specifier)} refused: ${reason}`);
