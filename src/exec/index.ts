@@ -189,8 +189,11 @@ export class Executor {
     if (outcome.ok) {
       const json = outcome.json ?? 'null';
       if (json.length <= limits.maxOutputChars) return { ok: true, value: json, truncated: false, console: consoleText, timings };
-      const kept = await this.options.keepOversized?.(json).catch(() => undefined);
-      return { ok: true, value: cutText(json, limits.maxOutputChars, kept), truncated: true, console: consoleText, timings };
+      // A value past the sandbox's copy-out cap arrives cut already: there is no whole value to keep.
+      const whole = json.length >= outcome.jsonLength;
+      const kept = whole ? await this.options.keepOversized?.(json).catch(() => undefined) : undefined;
+      const value = cutText(json, limits.maxOutputChars, kept, outcome.jsonLength);
+      return { ok: true, value, truncated: true, console: consoleText, timings };
     }
     if (outcome.kind === 'timeout') {
       // A hung downstream server and the agent's own endless loop look alike from outside.
@@ -269,10 +272,10 @@ class CallCounter {
 }
 
 /** Cuts text longer than `max`, saying how long it was (SPEC.md: output is cut with a note). */
-export function cutText(text: string, max: number, keptAt?: string): string {
+export function cutText(text: string, max: number, keptAt?: string, fullLength = text.length): string {
   if (text.length <= max) return text;
   const where = keptAt ? `; the full value is in ${keptAt}` : '';
-  return `${text.slice(0, max)}\n… [output cut: ${text.length.toLocaleString('en-US')} chars in all, the first ${max.toLocaleString('en-US')} shown${where}]`;
+  return `${text.slice(0, max)}\n… [output cut: ${fullLength.toLocaleString('en-US')} chars in all, the first ${max.toLocaleString('en-US')} shown${where}]`;
 }
 
 function formatConsole(logs: LogEntry[]): string {

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { messageOf } from '../shared/errors.js';
+import { sourceHooksBootstrap } from '../shared/source-hooks.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { SandboxOptions, SandboxOutcome } from './types.js';
 
@@ -212,38 +213,12 @@ function clampDelay(ms: number): number {
 
 /**
  * The worker's entry. Built (dist/): worker.js next to this file. From TypeScript sources (vitest
- * runs src/*.ts directly, and a worker cannot load .ts): a small bootstrap that registers a loader
- * hook transpiling .ts with the project's own TypeScript, then imports worker.ts.
+ * runs src/*.ts directly, and a worker cannot load .ts): a small bootstrap that registers the loader
+ * hooks of shared/source-hooks.ts, then imports worker.ts.
  */
 function workerUrl(): URL {
   if (!import.meta.url.endsWith('.ts')) return new URL('./worker.js', import.meta.url);
-  const hooks = `
-import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-const require = createRequire(${JSON.stringify(import.meta.url)});
-let ts;
-export async function resolve(specifier, context, next) {
-  if (context.parentURL?.endsWith('.ts') && specifier.startsWith('.') && specifier.endsWith('.js')) {
-    const js = new URL(specifier, context.parentURL);
-    const tsUrl = new URL(specifier.slice(0, -3) + '.ts', context.parentURL);
-    if (!existsSync(js) && existsSync(tsUrl)) return { url: tsUrl.href, shortCircuit: true };
-  }
-  return next(specifier, context);
-}
-export async function load(url, context, next) {
-  if (!url.startsWith('file:') || !url.endsWith('.ts')) return next(url, context);
-  ts ??= require('typescript');
-  const { outputText } = ts.transpileModule(readFileSync(new URL(url), 'utf8'), {
-    fileName: fileURLToPath(url),
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  return { format: 'module', source: outputText, shortCircuit: true };
-}`;
   const entry = new URL('./worker.ts', import.meta.url).href;
-  const bootstrap = `
-import { register } from 'node:module';
-register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});
-await import(${JSON.stringify(entry)});`;
+  const bootstrap = `await import(${JSON.stringify(sourceHooksBootstrap())});\nawait import(${JSON.stringify(entry)});`;
   return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
 }
