@@ -1,9 +1,9 @@
 import { join, posix, relative, resolve, sep } from 'node:path';
 import type { Compiler, Module, NormalModule, NormalModuleFactory, ResolveData } from '@rspack/core';
 import { JailError, statInsideSync } from '../vfs/jail.js';
-import { CODE_PATH, type VfsRoots } from '../vfs/roots.js';
+import { CODE_PATH, jailLocation, type VfsRoots } from '../vfs/roots.js';
 import type { RspackErrorLike } from './diagnostics.js';
-import { ENTRY_PATH, jailPathOf, VIRTUAL_ROOT, VirtualInputFs } from './input-fs.js';
+import { ENTRY_PATH, VirtualInputFs } from './input-fs.js';
 
 const NAME = 'runbyte-guard';
 
@@ -154,11 +154,11 @@ export class Guard {
     const virtual = VirtualInputFs.virtualPath(resource);
     if (virtual !== undefined) {
       if (virtual === CODE_PATH || virtual === ENTRY_PATH) return { name: '/' };
-      const at = virtual.startsWith('/workspace/') ? jailPathOf(this.roots, virtual) : undefined;
+      const at = virtual.startsWith('/workspace/') ? jailLocation(this.roots, virtual) : undefined;
       return at === undefined ? undefined : { ...at, name: '/workspace' };
     }
     if (this.extraFiles.has(resource)) return { name: '/' };
-    if (resource === this.runtime) return { ...jailPathOf(this.roots, '/runtime.ts')!, name: '/servers' };
+    if (resource === this.runtime) return { ...jailLocation(this.roots, '/runtime.ts')!, name: '/servers' };
     if (isInside(this.servers, resource)) return { root: this.servers, rel: posixRelative(this.servers, resource), name: '/servers' };
     return undefined;
   }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import { join, posix, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { JailError, listInside, readInside, readInsideSync, statInsideSync } from '../vfs/jail.js';
-import type { VfsRoots } from '../vfs/roots.js';
+import { jailLocation, type VfsRoots } from '../vfs/roots.js';
 
 /**
  * Where the virtual tree (docs/architecture.md, The virtual tree) sits in Rspack's eyes: `/code.ts`
@@ -43,7 +43,7 @@ interface MemoryFile {
  * The input file system Rspack is given for paths under `VIRTUAL_ROOT` (`experiments.useInputFileSystem`;
  * other paths, such as the generated SDK and extra modules, are read natively). It serves `/code.ts`
  * and the entry from memory and reads everything else through the one path jail (src/vfs/jail.ts),
- * under the root its virtual path belongs to (`jailPathOf`), as read_file and check/ do.
+ * under the root its virtual path belongs to (`jailLocation` in vfs/roots.ts), as read_file and check/ do.
  *
  * What the jail refuses (a link that leads out of its root, a hard-linked file, a reserved name) is
  * never read or listed here; `stat` shows it as an empty stand-in, so that guard.ts can tell the
@@ -81,7 +81,7 @@ export class VirtualInputFs {
 
   /** The text of a file of the tree, through the jail (for error positions); undefined when there is none. */
   treeText(virtualPath: string): string | undefined {
-    const at = jailPathOf(this.roots, virtualPath);
+    const at = jailLocation(this.roots, virtualPath);
     if (at === undefined) return undefined;
     try {
       return readInsideSync(at.root, at.rel).toString('utf8');
@@ -133,7 +133,7 @@ export class VirtualInputFs {
     if (virtual === undefined) return void fs.readFile(path, callback);
     const memory = this.memory.get(virtual);
     if (memory) return callback(null, memory.data);
-    const at = jailPathOf(this.roots, virtual);
+    const at = jailLocation(this.roots, virtual);
     if (at === undefined) return callback(notFound(path));
     // The stamp is taken before the read: a write racing the read makes the next bundle re-read.
     const stamp = virtual.startsWith('/workspace/') ? stampOf(this.statOf(virtual)) : undefined;
@@ -154,7 +154,7 @@ export class VirtualInputFs {
     const memory = this.memory.get(virtual);
     if (memory) return callback(null, memory.stats);
     if (virtual === '/') return callback(null, DIRECTORY);
-    const at = jailPathOf(this.roots, virtual);
+    const at = jailLocation(this.roots, virtual);
     let info: fs.Stats | undefined;
     try {
       info = at === undefined ? undefined : statInsideSync(at.root, at.rel);
@@ -179,7 +179,7 @@ export class VirtualInputFs {
       const names = new Set(['servers', 'workspace', 'runtime.ts', ...[...this.memory.keys()].map((key) => key.slice(1))]);
       return callback(null, [...names].sort());
     }
-    const at = jailPathOf(this.roots, virtual);
+    const at = jailLocation(this.roots, virtual);
     if (at === undefined) return callback(notFound(path));
     // What the jail lists: no links out, hard-linked files or temp files.
     listInside(at.root, at.rel).then(
@@ -209,7 +209,7 @@ export class VirtualInputFs {
 
   /** What is at a virtual path of the tree, through the jail; undefined when nothing is there or it is refused. */
   private statOf(virtual: string): fs.Stats | undefined {
-    const at = jailPathOf(this.roots, virtual);
+    const at = jailLocation(this.roots, virtual);
     try {
       return at === undefined ? undefined : statInsideSync(at.root, at.rel);
     } catch {
@@ -218,19 +218,6 @@ export class VirtualInputFs {
   }
 }
 
-/**
- * The jail's root and relative path behind a virtual path of the tree (docs/architecture.md, The
- * virtual tree), as vfs/ and check/ map it: `/servers/…` stays inside the generated servers/
- * folder, `/runtime.ts` is the one file taken from the generated folder itself, `/workspace/…`
- * stays inside the workspace. Undefined for any other path.
- */
-export function jailPathOf(roots: VfsRoots, virtualPath: string): { root: string; rel: string } | undefined {
-  const path = posix.normalize(virtualPath);
-  if (path === '/runtime.ts') return { root: roots.generatedDir, rel: 'runtime.ts' };
-  if (path === '/servers' || path.startsWith('/servers/')) return { root: join(roots.generatedDir, 'servers'), rel: path.slice('/servers/'.length) };
-  if (path === '/workspace' || path.startsWith('/workspace/')) return { root: roots.workspaceDir, rel: path.slice('/workspace/'.length) };
-  return undefined;
-}
 
 const STAND_IN: StatsLike = fileStats(0, 0);
 

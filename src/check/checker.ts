@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { posix } from 'node:path';
 import type ts from 'typescript';
 import { readInsideSync, statInsideSync } from '../vfs/jail.js';
-import { CODE_PATH, toVirtualPath, type VfsRoots } from '../vfs/roots.js';
+import { CODE_PATH, jailLocation, toVirtualPath, type VfsRoots } from '../vfs/roots.js';
 import type { PreparedCode } from './prepare.js';
 import { typescript } from './typescript.js';
 
@@ -325,7 +325,7 @@ export class TypeChecker {
   private statOf(path: string): Stats | undefined {
     const lib = this.libPath(path);
     if (lib !== undefined) return statFile(lib);
-    const at = jailPath(this.roots, path);
+    const at = jailLocation(this.roots, path);
     if (at === undefined) return undefined;
     try {
       return statInsideSync(at.root, at.rel);
@@ -337,7 +337,7 @@ export class TypeChecker {
   /** The text of a file at a virtual path (see `statOf`), or undefined. */
   private readOf(path: string): string | undefined {
     const lib = this.libPath(path);
-    const at = lib === undefined ? jailPath(this.roots, path) : undefined;
+    const at = lib === undefined ? jailLocation(this.roots, path) : undefined;
     try {
       if (lib !== undefined) return readFileSync(lib, 'utf8');
       return at === undefined ? undefined : readInsideSync(at.root, at.rel).toString('utf8');
@@ -415,15 +415,3 @@ function statFile(host: string): Stats | undefined {
   }
 }
 
-/**
- * The jail's root and relative path behind a virtual path of the tree (docs/architecture.md, The
- * virtual tree), as vfs/ and bundle/ map it: `/servers/…` stays inside the generated servers/
- * folder, `/runtime.ts` is the one file taken from the generated folder itself, `/workspace/…`
- * stays inside the workspace. Undefined for any other path.
- */
-function jailPath(roots: VfsRoots, path: string): { root: string; rel: string } | undefined {
-  if (path === '/runtime.ts') return { root: roots.generatedDir, rel: 'runtime.ts' };
-  if (path === '/servers' || path.startsWith('/servers/')) return { root: join(roots.generatedDir, 'servers'), rel: path.slice('/servers/'.length) };
-  if (path === '/workspace' || path.startsWith('/workspace/')) return { root: roots.workspaceDir, rel: path.slice('/workspace/'.length) };
-  return undefined;
-}

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { RunbyteError } from '../shared/errors.js';
-import { configSchema, type RawConfig, type RawServer } from './schema.js';
+import { configSchema, type RawServer } from './schema.js';
 import type { RunbyteConfig, ServerConfig } from './types.js';
 
 export interface FindOptions {

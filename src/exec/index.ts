@@ -4,7 +4,7 @@ import type { CompileFault, CompilerPool, ExtraModule } from '../compile/index.j
 import type { LogEntry, SandboxOutcome } from '../sandbox/index.js';
 import { messageOf } from '../shared/errors.js';
 import type { ToolCallResult } from '../shared/tool-spec.js';
-import { CODE_PATH, type VfsRoots } from '../vfs/roots.js';
+import type { VfsRoots } from '../vfs/roots.js';
 import { SourceMap } from './sourcemap.js';
 
 /** An MCP `tools/call` result as the server sent it (the SDK runtime turns it into a value). */

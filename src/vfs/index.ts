@@ -1,6 +1,6 @@
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { JailError, listInside, readInside } from './jail.js';
-import type { VfsRoots } from './roots.js';
+import { jailLocation, type JailLocation, type VfsRoots } from './roots.js';
 
 export { CODE_PATH, toHostPath, toVirtualPath, type VfsRoots } from './roots.js';
 export { isInside, JailError, openInside, readInside, readInsideSync, resolveInside, statInsideSync, type Inside, type JailReason } from './jail.js';
@@ -94,15 +94,12 @@ export class Vfs {
   }
 
   /** The jail's root and relative path behind a normalised virtual path under /servers or /workspace. */
-  private locate(virtual: string): { root: string; rel: string } {
-    if (virtual === '/workspace' || virtual.startsWith('/workspace/')) {
-      return { root: this.roots.workspaceDir, rel: virtual.slice('/workspace/'.length) };
-    }
-    if (virtual === '/servers' || virtual.startsWith('/servers/')) {
-      return { root: join(this.roots.generatedDir, 'servers'), rel: virtual.slice('/servers/'.length) };
-    }
-    throw new VfsError(`${virtual}: outside the virtual filesystem; paths start with /servers or /workspace`);
+  private locate(virtual: string): JailLocation {
+    const location = virtual === '/runtime.ts' ? undefined : jailLocation(this.roots, virtual);
+    if (!location) throw new VfsError(`${virtual}: outside the virtual filesystem; paths start with /servers or /workspace`);
+    return location;
   }
+
 }
 
 function isInsideTree(path: string): boolean {

@@ -48,3 +48,25 @@ export function toVirtualPath(roots: VfsRoots, hostPath: string): string | undef
   const virtual = posix.join('/', generated.split(sep).join('/'));
   return virtual === '/runtime.ts' || virtual === '/servers' || virtual.startsWith('/servers/') ? virtual : undefined;
 }
+
+/** Where a virtual path lives for the jail (vfs/jail.ts): the root it may not leave, and the path under it. */
+export interface JailLocation {
+  root: string;
+  /** Posix, relative to `root`; '' for the root itself. */
+  rel: string;
+}
+
+/**
+ * The jail's root and relative path behind a virtual path of the tree, the one mapping read_file,
+ * list_directory, check/ and bundle/ use: `/servers/…` stays inside the generated servers/ folder,
+ * `/runtime.ts` is the one file taken from the generated folder itself, `/workspace/…` stays inside
+ * the workspace. Undefined for any other path (`..` is normalised first).
+ */
+export function jailLocation(roots: VfsRoots, virtualPath: string): JailLocation | undefined {
+  if (!virtualPath.startsWith('/')) return undefined;
+  const path = posix.normalize(virtualPath);
+  if (path === '/runtime.ts') return { root: roots.generatedDir, rel: 'runtime.ts' };
+  if (path === '/servers' || path.startsWith('/servers/')) return { root: join(roots.generatedDir, 'servers'), rel: path.slice('/servers/'.length) };
+  if (path === '/workspace' || path.startsWith('/workspace/')) return { root: roots.workspaceDir, rel: path.slice('/workspace/'.length) };
+  return undefined;
+}
