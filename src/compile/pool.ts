@@ -162,7 +162,7 @@ export class CompilerPool {
       markReady();
       this.onExit(slot, code, signal);
     });
-    this.idle(slot);
+    // A starting compiler keeps the process alive (`run` awaits it); an idle one does not (idle()).
   }
 
   private dispatch(slot: Slot, job: Job): void {
@@ -180,6 +180,7 @@ export class CompilerPool {
     if (slot.state === 'gone') return;
     if (message.type === 'ready') {
       slot.state = 'idle';
+      this.idle(slot);
       this.pump();
       return;
     }
@@ -273,6 +274,7 @@ export class CompilerPool {
     if (job) this.settle(job, () => end(job));
     if (slot.child.exitCode === null && slot.child.signalCode === null) {
       const exited = new Promise<void>((resolve) => slot.child.once('exit', () => resolve()));
+      slot.child.ref(); // an idle compiler is unref'd: waiting for its exit must keep the process alive
       slot.child.kill('SIGKILL');
       await exited;
     }
