@@ -97,7 +97,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(`codegen: import ${result.importMs} ms`);
   console.log(`codegen: ${result.github.tools} GitHub tools: ${result.github.warmMs} ms warm (median), ${result.github.coldMs} ms cold`);
   console.log(`codegen: ${result.synthetic.tools} synthetic tools: ${result.synthetic.warmMs} ms warm (median), ${result.synthetic.coldMs} ms cold`);
-  console.log(
-    `codegen: tool file / JSON definition: median ${result.sizeRatio.median}x (vs runbyte's ToolSpec: ${result.sizeRatio.medianVsToolSpec}x)`,
-  );
+  console.log(`codegen: tool file / JSON definition: median ${result.sizeRatio.median}x (vs runbyte's ToolSpec: ${result.sizeRatio.medianVsToolSpec}x)`);
 }

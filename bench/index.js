@@ -91,7 +91,7 @@ if (results.memory) delete results.memory.configPath;
 
 const heading = [
   `runbyte benchmark: ${results.meta.date.slice(0, 16).replace('T', ' ')} UTC, Node ${results.meta.node}, ${results.meta.platform}, ${results.meta.cpus} CPUs (${results.meta.cpuModel})${quick ? ', --quick' : ''}`,
-  'Times: median, min and max over the runs shown. Tokens: gpt-tokenizer, o200k_base encoding (GPT-4o\'s), a proxy for any given model\'s tokenizer.',
+  "Times: median, min and max over the runs shown. Tokens: gpt-tokenizer, o200k_base encoding (GPT-4o's), a proxy for any given model's tokenizer.",
   '',
 ].join('\n');
 const table = `${heading}${renderTable(rows)}\n\n(${results.meta.totalSeconds} s in all; figures also in bench/results.json)`;
@@ -148,7 +148,7 @@ function tableRows(r) {
       goal: `<= ${GOALS.sizeRatio.toFixed(1)}x`,
       pass: codegen.sizeRatio.median <= GOALS.sizeRatio,
     });
-    rows.push({ label: '  ... vs runbyte\'s ToolSpec (no annotations)', median: codegen.sizeRatio.medianVsToolSpec, unit: 'x', digits: 3 });
+    rows.push({ label: "  ... vs runbyte's ToolSpec (no annotations)", median: codegen.sizeRatio.medianVsToolSpec, unit: 'x', digits: 3 });
   });
 
   block('sandbox (QuickJS alone, bench/sandbox.js)', [['sandbox']], () => {
@@ -165,7 +165,9 @@ function tableRows(r) {
       }),
     );
     const p = execute.warmTrivialPhases;
-    rows.push({ note: `phases (median): check ${p.checkMs.median} ms, bundle ${p.bundleMs.median} ms, sandbox ${p.runMs.median} ms, outside them ${p.otherMs.median} ms` });
+    rows.push({
+      note: `phases (median): check ${p.checkMs.median} ms, bundle ${p.bundleMs.median} ms, sandbox ${p.runMs.median} ms, outside them ${p.otherMs.median} ms`,
+    });
     rows.push(stat('1 tool call (echo)', execute.oneCall));
     rows.push(stat('100 sequential calls, whole execute', seq.execute));
     rows.push(stat('  per call inside code', seq.perCallInCodeMs, { digits: 3 }));
@@ -200,17 +202,24 @@ function tableRows(r) {
     rows.push(stat('cold: `node bin/run.js run` to exit', execute.coldCli.toExit, { digits: 0 }));
     rows.push(stat('cold: first execute in a fresh process (1 tool call)', execute.firstExecute.first, { digits: 0 }));
     const f = execute.firstExecute.firstPhases;
-    rows.push({ note: `phases (median): check ${f.checkMs.median} ms, bundle ${f.bundleMs.median} ms, sandbox ${f.runMs.median} ms; the rest is loading TypeScript and Rspack` });
+    rows.push({
+      note: `phases (median): check ${f.checkMs.median} ms, bundle ${f.bundleMs.median} ms, sandbox ${f.runMs.median} ms; the rest is loading TypeScript and Rspack`,
+    });
     if (largeSdk) {
       rows.push(stat(`warm execute, ${memory.tools.toLocaleString('en-US')}-tool SDK, 2 calls`, largeSdk.warm));
-      rows.push({ note: `phases (median): check ${largeSdk.phases.checkMs.median} ms, bundle ${largeSdk.phases.bundleMs.median} ms, sandbox ${largeSdk.phases.runMs.median} ms; first: ${Math.round(largeSdk.firstMs)} ms` });
+      rows.push({
+        note: `phases (median): check ${largeSdk.phases.checkMs.median} ms, bundle ${largeSdk.phases.bundleMs.median} ms, sandbox ${largeSdk.phases.runMs.median} ms; first: ${Math.round(largeSdk.firstMs)} ms`,
+      });
     } else {
       rows.push({ note: `ERROR: 1,117-tool SDK not measured: ${errors.largeSdk ?? errors.memory ?? 'needs the memory section'}` });
     }
   });
 
   block('transports (real `node bin/run.js serve`, SDK Client; filesystem + memory servers)', [['transports']], () => {
-    for (const [name, t] of [['stdio', transports.stdio], ['HTTP', transports.http]]) {
+    for (const [name, t] of [
+      ['stdio', transports.stdio],
+      ['HTTP', transports.http],
+    ]) {
       rows.push(stat(`${name}: list_directory /servers`, t.listDirectory, { digits: 2 }));
       rows.push(stat(`${name}: read_file (one tool file)`, t.readFile, { digits: 2 }));
       rows.push(stat(`${name}: execute_code \`return 1\``, t.executeCode));
@@ -230,22 +239,43 @@ function tableRows(r) {
     });
     rows.push({ label: `serve, 2 reference servers: after ${ref.executions} executions`, median: ref.afterExecutions.rssMiB, unit: 'MiB', runs: 1 });
     rows.push({ label: `serve, ${memory.tools.toLocaleString('en-US')} tools: after start`, median: memory.atStart.rssMiB, unit: 'MiB', runs: 1 });
-    rows.push({ label: `serve, ${memory.tools.toLocaleString('en-US')} tools: after ${memory.executions} executions`, median: memory.afterExecutions.rssMiB, unit: 'MiB', runs: 1 });
+    rows.push({
+      label: `serve, ${memory.tools.toLocaleString('en-US')} tools: after ${memory.executions} executions`,
+      median: memory.afterExecutions.rssMiB,
+      unit: 'MiB',
+      runs: 1,
+    });
     rows.push({
       label: `  its ${memory.compilersAfter.count} compiler processes, after the executions`,
       median: memory.compilersAfter.rssMiB,
       unit: 'MiB',
       runs: 1,
     });
-    rows.push({ note: `peak (VmHWM) ${memory.afterExecutions.hwmMiB.toFixed(1)} MiB; its ${memory.children.count} server processes: ${memory.children.rssMiB.toFixed(1)} MiB more; start to initialized ${Math.round(memory.startMs)} ms; first execute ${Math.round(memory.firstExecuteMs)} ms, then ${memory.laterExecute.median} ms (median)` });
+    rows.push({
+      note: `peak (VmHWM) ${memory.afterExecutions.hwmMiB.toFixed(1)} MiB; its ${memory.children.count} server processes: ${memory.children.rssMiB.toFixed(1)} MiB more; start to initialized ${Math.round(memory.startMs)} ms; first execute ${Math.round(memory.firstExecuteMs)} ms, then ${memory.laterExecute.median} ms (median)`,
+    });
   });
 
   block(`live tools (${BURST} tools/list_changed notifications from faults.js)`, [['live']], () => {
     if (live.todo) {
       rows.push({ note: `TODO: not measured: ${live.todo}` });
     } else {
-      rows.push({ label: 'notifications heard', median: live.notifications.median, min: live.notifications.min, max: live.notifications.max, runs: live.notifications.runs, digits: 0 });
-      rows.push({ label: 'regenerations they caused', median: live.regenerations.median, min: live.regenerations.min, max: live.regenerations.max, runs: live.regenerations.runs, digits: 0 });
+      rows.push({
+        label: 'notifications heard',
+        median: live.notifications.median,
+        min: live.notifications.min,
+        max: live.notifications.max,
+        runs: live.notifications.runs,
+        digits: 0,
+      });
+      rows.push({
+        label: 'regenerations they caused',
+        median: live.regenerations.median,
+        min: live.regenerations.min,
+        max: live.regenerations.max,
+        runs: live.regenerations.runs,
+        digits: 0,
+      });
       rows.push(stat('burst start to SDK current again', live.settledMs, { digits: 0 }));
       rows.push({ note: `debounce ${live.debounceMs} ms, at most ${live.maxDelayMs} ms` });
     }
@@ -290,7 +320,9 @@ function tableRows(r) {
       goal: '<= 1.0x',
       pass: files.medianTokenRatio <= 1,
     });
-    rows.push({ note: `${files.largerThanDefinition} of ${files.tools} files have more tokens than {name, description, inputSchema}; by characters the median is ${files.medianCharRatio}x; against the whole tools/list entry (annotations too) ${files.medianTokenRatioVsListedEntry}x in tokens` });
+    rows.push({
+      note: `${files.largerThanDefinition} of ${files.tools} files have more tokens than {name, description, inputSchema}; by characters the median is ${files.medianCharRatio}x; against the whole tools/list entry (annotations too) ${files.medianTokenRatioVsListedEntry}x in tokens`,
+    });
   });
 
   block(`tokens (${ENCODING}): (c) intermediate data: a large orders CSV read through server-filesystem, aggregated in code`, [['tokens'], ['execute']], () => {

@@ -55,9 +55,7 @@ export async function benchSandbox({ rounds = 30 } = {}) {
   const calls = 2000;
   const baseline = median(await timeRuns('let x = 0; for (let i = 0; i < 2000; i++) x = await Promise.resolve(i); return x;', host, 7));
   const sequential = median(await timeRuns(`let x = 0; for (let i = 0; i < ${calls}; i++) x = await echo(i); return x;`, host, 7));
-  const parallel = median(
-    await timeRuns(`const xs = await Promise.all(Array.from({ length: ${calls} }, (_, i) => echo(i))); return xs.length;`, host, 7),
-  );
+  const parallel = median(await timeRuns(`const xs = await Promise.all(Array.from({ length: ${calls} }, (_, i) => echo(i))); return xs.length;`, host, 7));
 
   const loopStarted = performance.now();
   const looped = await runInSandbox(program('while (true) {}'), { limits: { ...LIMITS, timeoutMs: 100 }, host: {} });

@@ -133,7 +133,7 @@ type Bridge = (op: string, ...args: unknown[]) => Promise<Reply>;
 
 async function call<T>(op: string, ...args: unknown[]): Promise<T> {
   const bridge = (globalThis as { __runbyteFs?: Bridge }).__runbyteFs;
-  if (typeof bridge !== 'function') throw new FsError('EIO', "@runbyte/fs: the workspace is only reachable from code run by runbyte");
+  if (typeof bridge !== 'function') throw new FsError('EIO', '@runbyte/fs: the workspace is only reachable from code run by runbyte');
   const reply = await bridge(op, ...args);
   if (!reply.ok) throw new FsError(reply.code, reply.message);
   return reply.value as T;

@@ -68,7 +68,10 @@ export async function callTool(server: string, tool: string, args: object = {}):
 
 /** `error` with the frames of `site` above `callTool` (the code that made the call) appended to its stack. */
 function withCallSite(error: unknown, site: Error): unknown {
-  const frames = (site.stack ?? '').split('\n').filter((line) => /^\s*at /.test(line)).slice(1);
+  const frames = (site.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s*at /.test(line))
+    .slice(1);
   if (error instanceof Error && frames.length > 0) {
     error.stack = [error.stack?.trimEnd(), ...frames].filter(Boolean).join('\n');
   }

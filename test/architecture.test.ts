@@ -49,9 +49,7 @@ describe('architecture', () => {
   });
 
   it('exec, sandbox, check, bundle and codegen never import hub/ (tools arrive as an injected function)', () => {
-    const offenders = all.filter(
-      ({ specifier, folder }) => ['exec', 'sandbox', 'check', 'bundle', 'codegen'].includes(folder) && /\/hub\//.test(specifier),
-    );
+    const offenders = all.filter(({ specifier, folder }) => ['exec', 'sandbox', 'check', 'bundle', 'codegen'].includes(folder) && /\/hub\//.test(specifier));
     expect(offenders).toEqual([]);
   });
 

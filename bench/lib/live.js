@@ -27,8 +27,14 @@ export async function benchLive({ rounds = 1 } = {}) {
   }
   return {
     burst: BURST,
-    notifications: summarize(measures.map((m) => m.notifications), 0),
-    regenerations: summarize(measures.map((m) => m.regenerations), 0),
+    notifications: summarize(
+      measures.map((m) => m.notifications),
+      0,
+    ),
+    regenerations: summarize(
+      measures.map((m) => m.regenerations),
+      0,
+    ),
     settledMs: summarize(measures.map((m) => m.settledMs)),
     debounceMs: watch.DEBOUNCE_MS,
     maxDelayMs: watch.MAX_DELAY_MS,

@@ -48,7 +48,13 @@ export function cleanup() {
 export function ordersCsv(rows) {
   const customers = ['Acme Corp', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark Industries', 'Wayne Enterprises', 'Tyrell', 'Cyberdyne', 'Soylent'];
   const regions = ['EMEA', 'AMER', 'APAC', 'LATAM'];
-  const products = [['Widget', 9.5], ['Gadget', 120], ['Sprocket', 33.25], ['Gizmo', 54.9], ['Doohickey', 4.75]];
+  const products = [
+    ['Widget', 9.5],
+    ['Gadget', 120],
+    ['Sprocket', 33.25],
+    ['Gizmo', 54.9],
+    ['Doohickey', 4.75],
+  ];
   const statuses = ['shipped', 'shipped', 'shipped', 'pending', 'cancelled'];
   // mulberry32: a tiny PRNG with a fixed seed, so every run reads the same file.
   let seed = 42;
@@ -56,13 +62,21 @@ export function ordersCsv(rows) {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
+    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) | 0;
   };
   const lines = ['id,customer,region,product,quantity,unit_price,status'];
   for (let i = 0; i < rows; i++) {
     const [product, price] = products[next(products.length)];
     lines.push(
-      [1001 + i, customers[next(customers.length)], regions[next(regions.length)], product, 1 + next(50), price.toFixed(2), statuses[next(statuses.length)]].join(','),
+      [
+        1001 + i,
+        customers[next(customers.length)],
+        regions[next(regions.length)],
+        product,
+        1 + next(50),
+        price.toFixed(2),
+        statuses[next(statuses.length)],
+      ].join(','),
     );
   }
   return `${lines.join('\n')}\n`;

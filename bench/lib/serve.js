@@ -120,10 +120,10 @@ async function latencies(session, runs) {
     runs,
     warmup: 3,
   });
-  const readFile = await sample(
-    async () => text(await client.callTool({ name: 'read_file', arguments: { path: '/servers/memory/readGraph.ts' } })),
-    { runs, warmup: 3 },
-  );
+  const readFile = await sample(async () => text(await client.callTool({ name: 'read_file', arguments: { path: '/servers/memory/readGraph.ts' } })), {
+    runs,
+    warmup: 3,
+  });
   const executeCode = await sample(
     async (i) => {
       const value = text(await client.callTool({ name: 'execute_code', arguments: { code: `return 1; // ${i}` } }));

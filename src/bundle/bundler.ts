@@ -19,7 +19,7 @@ export interface RawSourceMap {
 }
 
 export type BundleResult =
-  | { ok: true; /** A classic script that sets `globalThis.__runbyteMain`. */ script: string; map: RawSourceMap }
+  | { ok: true /** A classic script that sets `globalThis.__runbyteMain`. */; script: string; map: RawSourceMap }
   | {
       ok: false;
       /** One error per line: `code.ts:LINE:COL: message` (coordinates of the prepared module). */

@@ -87,7 +87,9 @@ export class Guard {
         if (request === '' || request === '.') {
           refuse('import() or require() of a computed path refused: name each file with a literal string');
         }
-        refuse(`listing ${quote(request)} refused: folders cannot be listed (require.context, import.meta.webpackContext, a computed path); import each file by its literal path`);
+        refuse(
+          `listing ${quote(request)} refused: folders cannot be listed (require.context, import.meta.webpackContext, a computed path); import each file by its literal path`,
+        );
       });
       compilation.hooks.succeedModule.tap(NAME, (module) => this.checkBuilt(module));
     });
@@ -123,7 +125,8 @@ export class Guard {
   }
 
   private checkModule({ dependencyType, rawRequest, resourceResolveData }: CreateData): void {
-    if (!KINDS.has(dependencyType)) refuse(`${dependencyType} of ${quote(rawRequest)} refused: files are bundled only through import, export … from and require`);
+    if (!KINDS.has(dependencyType))
+      refuse(`${dependencyType} of ${quote(rawRequest)} refused: files are bundled only through import, export … from and require`);
     const resource = resourceResolveData.path ?? resourceResolveData.resource;
     const where = this.rootOf(resource);
     if (where === undefined) refuse(`import of ${quote(rawRequest)} refused: it leads outside /servers and /workspace`);

@@ -183,7 +183,11 @@ export class VirtualInputFs {
     if (at === undefined) return callback(notFound(path));
     // What the jail lists: no links out, hard-linked files or temp files.
     listInside(at.root, at.rel).then(
-      (entries) => callback(null, entries.map((entry) => entry.name)),
+      (entries) =>
+        callback(
+          null,
+          entries.map((entry) => entry.name),
+        ),
       (error: unknown) => callback(failure(error, path)),
     );
   };
@@ -217,7 +221,6 @@ export class VirtualInputFs {
     }
   }
 }
-
 
 const STAND_IN: StatsLike = fileStats(0, 0);
 

@@ -10,8 +10,8 @@ export const MAP_ASSET = `${SCRIPT_ASSET}.map`;
 /** Syntax both QuickJS and swc handle natively: class fields, `??=`, optional chaining, top-level await. */
 const TARGET = 'es2022';
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const ROOT = escape(VIRTUAL_ROOT);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const ROOT = escapeRegExp(VIRTUAL_ROOT);
 
 /**
  * The one Rspack configuration (TOOLCHAIN.md, trap 7, and the measured bundle row):
@@ -48,7 +48,7 @@ export function rspackOptions(roots: VfsRoots, extraModules: Record<string, stri
     '/workspace': virtual('/workspace'),
   };
   for (const [specifier, hostPath] of Object.entries(extraModules)) alias[`${specifier}$`] = hostPath;
-  const generated = escape(roots.generatedDir);
+  const generated = escapeRegExp(roots.generatedDir);
 
   return {
     context: VIRTUAL_ROOT,
@@ -110,7 +110,7 @@ export function rspackOptions(roots: VfsRoots, extraModules: Record<string, stri
         },
         {
           // Code without a default export is an error here, not a script that sets nothing.
-          test: new RegExp(`^${escape(VirtualInputFs.rspackPath(ENTRY_PATH))}$`),
+          test: new RegExp(`^${escapeRegExp(VirtualInputFs.rspackPath(ENTRY_PATH))}$`),
           parser: { exportsPresence: 'error' },
         },
         {

@@ -205,11 +205,7 @@ export class TypeChecker {
     const syntactic = [...own, ...sdk].flatMap((file) => program.getSyntacticDiagnostics(file));
     if (syntactic.length > 0) return this.toValues(syntactic);
     return [
-      ...this.toValues([
-        ...program.getOptionsDiagnostics(),
-        ...program.getGlobalDiagnostics(),
-        ...own.flatMap((file) => program.getSemanticDiagnostics(file)),
-      ]),
+      ...this.toValues([...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...own.flatMap((file) => program.getSemanticDiagnostics(file))]),
       ...sdk.flatMap((file) => this.brokenImports(file)),
     ];
   }
@@ -356,10 +352,7 @@ export class TypeChecker {
   private toValues(diagnostics: readonly ts.Diagnostic[]): TypeDiagnostic[] {
     const tsm = this.tsm;
     return diagnostics
-      .filter(
-        (diagnostic) =>
-          diagnostic.category === tsm.DiagnosticCategory.Error && !IMPLICIT_ANY.has(diagnostic.code) && !isEmptyObjectAccess(diagnostic),
-      )
+      .filter((diagnostic) => diagnostic.category === tsm.DiagnosticCategory.Error && !IMPLICIT_ANY.has(diagnostic.code) && !isEmptyObjectAccess(diagnostic))
       .map((diagnostic) => {
         const message = plainMessage(diagnostic.code, tsm.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
         if (!diagnostic.file || diagnostic.start === undefined) {
@@ -390,8 +383,8 @@ export function formatDiagnostic(diagnostic: TypeDiagnostic, toSource: PreparedC
  * `[]` and `let x;`), but untyped JavaScript is welcome in agent code, so they are not errors here.
  */
 const IMPLICIT_ANY = new Set([
-  7005, 7006, 7008, 7009, 7010, 7011, 7012, 7013, 7014, 7015, 7016, 7017, 7018, 7019, 7020, 7022, 7023, 7024, 7025, 7031,
-  7032, 7033, 7034, 7039, 7041, 7051, 7052, 7053, 7054, 7055, 7057,
+  7005, 7006, 7008, 7009, 7010, 7011, 7012, 7013, 7014, 7015, 7016, 7017, 7018, 7019, 7020, 7022, 7023, 7024, 7025, 7031, 7032, 7033, 7034, 7039, 7041, 7051,
+  7052, 7053, 7054, 7055, 7057,
 ]);
 
 /** TS codes whose advice (`npm i @types/node`, change `lib`) does not apply inside the sandbox. */
@@ -414,4 +407,3 @@ function statFile(host: string): Stats | undefined {
     return undefined;
   }
 }
-

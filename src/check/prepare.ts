@@ -294,10 +294,7 @@ function isBareCallOf(tsm: typeof ts, statement: ts.Statement, entry: string): b
   let expression = skipParentheses(tsm, statement.expression);
   if (tsm.isAwaitExpression(expression)) expression = skipParentheses(tsm, expression.expression);
   return (
-    tsm.isCallExpression(expression) &&
-    expression.arguments.length === 0 &&
-    tsm.isIdentifier(expression.expression) &&
-    expression.expression.text === entry
+    tsm.isCallExpression(expression) && expression.arguments.length === 0 && tsm.isIdentifier(expression.expression) && expression.expression.text === entry
   );
 }
 

@@ -8,13 +8,14 @@
 // Characters that are invisible or reorder text when displayed (bidi controls, zero-width
 // characters, BOM) plus C0/C1 controls: shown as visible `\uXXXX` text in comments so a
 // description cannot disguise what it says ("trojan source"), escaped in string literals.
-const HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const HIDDEN =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 // Everything ECMAScript or a reader treats as a line break.
 const LINE_BREAK = /\r\n|[\r\n\u0085\u2028\u2029]/g;
 
 function hex4(char: string): string {
-  return '\\u' + char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /**

@@ -32,15 +32,63 @@ import { shortHash } from '../shared/json.js';
 /** Words that cannot name a function or a namespace in strict ES module code, or that would mislead. */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   // ECMAScript reserved words
-  'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',
-  'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in',
-  'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try',
-  'typeof', 'var', 'void', 'while', 'with',
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'debugger',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'enum',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'instanceof',
+  'new',
+  'null',
+  'return',
+  'super',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'var',
+  'void',
+  'while',
+  'with',
   // strict mode and module code
-  'implements', 'interface', 'let', 'package', 'private', 'protected', 'public', 'static',
-  'yield', 'await', 'eval', 'arguments',
+  'implements',
+  'interface',
+  'let',
+  'package',
+  'private',
+  'protected',
+  'public',
+  'static',
+  'yield',
+  'await',
+  'eval',
+  'arguments',
   // legal, but shadowing them in a module is a trap (and bundlers treat some specially)
-  'undefined', 'NaN', 'Infinity', 'globalThis', 'require', 'module', 'exports',
+  'undefined',
+  'NaN',
+  'Infinity',
+  'globalThis',
+  'require',
+  'module',
+  'exports',
   // an export named `then` makes the module namespace a thenable: `await import(...)` would call it
   'then',
   // what every tool file imports
@@ -49,7 +97,11 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
 
 // File names that clash with the folder's index.ts or that Windows refuses (compared lowercased).
 const RESERVED_FILE_NAMES: ReadonlySet<string> = new Set([
-  'index', 'con', 'prn', 'aux', 'nul',
+  'index',
+  'con',
+  'prn',
+  'aux',
+  'nul',
   ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => [`com${n}`, `lpt${n}`]),
 ]);
 
@@ -114,7 +166,7 @@ function candidate(name: string): Candidate {
     reason = 'empty';
     hashed = true;
   } else if (/^[0-9]/.test(base)) {
-    base = 'tool' + base;
+    base = `tool${base}`;
     reason = 'starts with a digit';
   }
   if (base.length > MAX_LENGTH) {
@@ -200,7 +252,7 @@ export function pascalCase(identifier: string): string {
  */
 export function defTypeSuffix(key: string): string {
   const { text } = camelCase(key);
-  const word = text === '' ? 'Def' : /^[0-9]/.test(text) ? 'Def' + text : text;
+  const word = text === '' ? 'Def' : /^[0-9]/.test(text) ? `Def${text}` : text;
   return pascalCase(word.slice(0, MAX_LENGTH));
 }
 

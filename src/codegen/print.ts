@@ -28,9 +28,7 @@ export function printType(node: TypeNode, indent: string): string {
  */
 export function printDeclaration(name: string, node: TypeNode, doc: string): string {
   const body =
-    node.kind === 'object' && node.members.length > 0
-      ? `export interface ${name} ${objectBlock(node, '')}`
-      : `export type ${name} = ${printType(node, '')};`;
+    node.kind === 'object' && node.members.length > 0 ? `export interface ${name} ${objectBlock(node, '')}` : `export type ${name} = ${printType(node, '')};`;
   return jsDoc(doc, '') + body;
 }
 

@@ -33,9 +33,7 @@ export type Statement = string | StatementStructures;
  */
 export function printFile(statements: Statement[], spaced = false): string {
   const spacedStatements = spaced
-    ? statements.map((statement, i) =>
-        typeof statement === 'string' && i >= 2 && !endsWithBrace(statements[i - 1]) ? '\n' + statement : statement,
-      )
+    ? statements.map((statement, i) => (typeof statement === 'string' && i >= 2 && !endsWithBrace(statements[i - 1]) ? `\n${statement}` : statement))
     : statements;
   const file: SourceFileStructure = { kind: StructureKind.SourceFile, statements: spacedStatements };
   return printStructure(file, FORMAT);

@@ -11,17 +11,7 @@ import { stableStringify } from '../shared/json.js';
 import { commentLine, docText, stringLiteral } from './escape.js';
 import { defTypeSuffix, hashedName } from './naming.js';
 import { printDeclaration, printType } from './print.js';
-import {
-  intersectionOf,
-  keyword,
-  NEVER,
-  unionOf,
-  UNKNOWN,
-  unknownWith,
-  type Member,
-  type ObjectNode,
-  type TypeNode,
-} from './type-node.js';
+import { intersectionOf, keyword, NEVER, unionOf, UNKNOWN, unknownWith, type Member, type ObjectNode, type TypeNode } from './type-node.js';
 
 /** Deeper nesting than this becomes `unknown /* too deep *\/`. */
 export const MAX_DEPTH = 24;
@@ -37,7 +27,7 @@ function isObject(value: unknown): value is SchemaObject {
 }
 
 function own(object: SchemaObject, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+  return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
 /** A named type of a tool file: from `$defs`/`definitions`, or the Args/Result root. */
@@ -134,7 +124,7 @@ export class SchemaConverter {
     if (ref !== undefined) {
       return typeof ref === 'string' ? this.ref(ref, root, depth) : unknownWith('invalid $ref');
     }
-    if (Object.prototype.hasOwnProperty.call(schema, 'const')) return literalOf(schema.const, depth);
+    if (Object.hasOwn(schema, 'const')) return literalOf(schema.const, depth);
     const values = own(schema, 'enum');
     if (values !== undefined) {
       return Array.isArray(values) ? unionOf(values.map((value) => literalOf(value, depth))) : unknownWith('invalid enum');
@@ -154,9 +144,7 @@ export class SchemaConverter {
     }
     const all = own(schema, 'allOf');
     if (all !== undefined) {
-      parts.push(
-        Array.isArray(all) ? intersectionOf(all.map((part) => this.convert(part, root, depth + 1))) : unknownWith('invalid allOf'),
-      );
+      parts.push(Array.isArray(all) ? intersectionOf(all.map((part) => this.convert(part, root, depth + 1))) : unknownWith('invalid allOf'));
     }
     if (parts.length === 0) return UNKNOWN;
     // `{ type: 'object', oneOf: [{...}, {...}] }`: the variants say more than `Record<string, unknown>`.
@@ -226,10 +214,7 @@ export class SchemaConverter {
     // Absent or `true` means "anything", `false` means "nothing else".
     const additional = own(schema, 'additionalProperties');
     const patterns = own(schema, 'patternProperties');
-    const extraSchemas = [
-      ...(additional === undefined || additional === true ? [] : [additional]),
-      ...(isObject(patterns) ? Object.values(patterns) : []),
-    ];
+    const extraSchemas = [...(additional === undefined || additional === true ? [] : [additional]), ...(isObject(patterns) ? Object.values(patterns) : [])];
     const extra = extraSchemas.map((s) => this.convert(s, root, depth + 1));
     const extraType = unionOf(extra);
     const closed = extraType.kind === 'keyword' && extraType.name === 'never';
@@ -268,7 +253,7 @@ export class SchemaConverter {
     if (def) {
       const key = decodePointerToken(def[2]);
       const container = isObject(root.schema) ? own(root.schema, def[1]) : undefined;
-      if (key !== undefined && isObject(container) && Object.prototype.hasOwnProperty.call(container, key)) {
+      if (key !== undefined && isObject(container) && Object.hasOwn(container, key)) {
         return { kind: 'ref', name: this.defName(root, def[1], key, container[key]) };
       }
       return unknownWith('unresolved $ref');

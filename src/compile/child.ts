@@ -60,9 +60,7 @@ async function compile(code: string, bundling?: () => void): Promise<Compiled> {
   if (!bundled.ok) {
     // The bundler speaks in the prepared module's lines; the agent wants its own.
     const lines = bundled.errors.map((error) =>
-      formatBundleDiagnostic(
-        error.file === CODE_PATH && error.line > 0 ? { ...error, ...prepared.toSource(error.line, Math.max(1, error.column)) } : error,
-      ),
+      formatBundleDiagnostic(error.file === CODE_PATH && error.line > 0 ? { ...error, ...prepared.toSource(error.line, Math.max(1, error.column)) } : error),
     );
     return { ok: false, stage: 'bundle', lines, checkMs, bundleMs };
   }

@@ -17,12 +17,7 @@ export interface FindOptions {
 export function configCandidates(cwd: string, env: NodeJS.ProcessEnv): string[] {
   const home = env.HOME || homedir();
   const xdg = env.XDG_CONFIG_HOME || join(home, '.config');
-  return [
-    join(cwd, 'runbyte.json'),
-    join(xdg, 'runbyte', 'config.json'),
-    join(home, '.runbyte', 'config.json'),
-    '/etc/runbyte/config.json',
-  ];
+  return [join(cwd, 'runbyte.json'), join(xdg, 'runbyte', 'config.json'), join(home, '.runbyte', 'config.json'), '/etc/runbyte/config.json'];
 }
 
 /** Finds the config file: `--config`, then `RUNBYTE_CONFIG`, then the lookup order in SPEC.md. */
@@ -133,22 +128,13 @@ function checkServerNames(names: string[], path: string): void {
     const folded = name.toLowerCase();
     const other = seen.get(folded);
     if (other) {
-      throw new RunbyteError(
-        'CONFIG_INVALID',
-        `${path}: mcpServers.${name}: differs from "${other}" only in case; their folders would collide`,
-      );
+      throw new RunbyteError('CONFIG_INVALID', `${path}: mcpServers.${name}: differs from "${other}" only in case; their folders would collide`);
     }
     seen.set(folded, name);
   }
 }
 
-function resolveServer(
-  name: string,
-  raw: RawServer,
-  dir: string,
-  path: string,
-  expand: (value: string, field: string) => string,
-): ServerConfig {
+function resolveServer(name: string, raw: RawServer, dir: string, path: string, expand: (value: string, field: string) => string): ServerConfig {
   const field = `mcpServers.${name}`;
   const type = raw.type === 'streamable-http' ? 'http' : raw.type;
   const expandMap = (map: Record<string, string> | undefined, key: string) =>

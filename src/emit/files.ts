@@ -97,10 +97,14 @@ function sdkPath(outDir: string, path: string): string {
 
 function writeError(outDir: string, path: string, error: unknown): Error {
   if (error instanceof JailError) {
-    return new RunbyteError('INTERNAL', `refusing to write ${path} in ${outDir}: ${error.reason === 'outside' ? 'a link on the way leads out of the folder' : error.message}`, {
-      suggestions: [`Remove the link from ${outDir} (runbyte writes only real files and folders there), then generate again`],
-      cause: error,
-    });
+    return new RunbyteError(
+      'INTERNAL',
+      `refusing to write ${path} in ${outDir}: ${error.reason === 'outside' ? 'a link on the way leads out of the folder' : error.message}`,
+      {
+        suggestions: [`Remove the link from ${outDir} (runbyte writes only real files and folders there), then generate again`],
+        cause: error,
+      },
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -71,7 +71,7 @@ export type ExecOutcome =
       console: string;
       timings: Timings;
     }
-  | { ok: false; phase: FailurePhase; /** Full text: the phase line first. */ message: string; console: string; timings: Timings };
+  | { ok: false; phase: FailurePhase /** Full text: the phase line first. */; message: string; console: string; timings: Timings };
 
 export interface Timings {
   checkMs: number;

@@ -140,11 +140,9 @@ export class Connection {
     for (let page = 1; ; page++) {
       let result: unknown;
       try {
-        result = await session.client.request(
-          { method: 'tools/list', params: cursor === undefined ? {} : { cursor } },
-          ANY,
-          { timeout: this.options.callTimeoutMs },
-        );
+        result = await session.client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, ANY, {
+          timeout: this.options.callTimeoutMs,
+        });
       } catch (error) {
         throw new RunbyteError('SERVER_FAILED', await this.requestFailure(session, 'tools/list', error, false, this.options.callTimeoutMs), {
           cause: error,
@@ -321,8 +319,7 @@ export class Connection {
     // In SDK 1.32 the SSE transport sends `requestInit.headers` on the GET that opens the event
     // stream as well as on every POST (see `_commonHeaders`), so one place is enough.
     const requestInit: RequestInit = { headers: { ...config.headers } };
-    const transport =
-      kind === 'http' ? new StreamableHTTPClientTransport(url, { requestInit }) : new SSEClientTransport(url, { requestInit });
+    const transport = kind === 'http' ? new StreamableHTTPClientTransport(url, { requestInit }) : new SSEClientTransport(url, { requestInit });
     const session = this.newSession(kind, transport, attempts);
     await session.client.connect(transport, { timeout: this.initializeTimeoutMs() });
     return session;
@@ -386,7 +383,11 @@ export class Connection {
       if (this.current === session) this.current = undefined;
       if (graceful && session.kind === 'http' && !session.isClosed) {
         const transport = session.transport as StreamableHTTPClientTransport;
-        if (transport.sessionId) await within(transport.terminateSession().catch(() => {}), 1000);
+        if (transport.sessionId)
+          await within(
+            transport.terminateSession().catch(() => {}),
+            1000,
+          );
       }
       if (session.kind === 'stdio' && session.pid === undefined) {
         // Spawned, but the 'spawn' event (and so onspawn) has not run yet.

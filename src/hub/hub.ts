@@ -92,12 +92,7 @@ export class Hub {
    * restart is tried at most once a second (calls in between fail at once), and from the third
    * the message says the server keeps dying.
    */
-  async callTool(
-    server: string,
-    tool: string,
-    args: Record<string, unknown>,
-    options: CallOptions = {},
-  ): Promise<ToolCallResult> {
+  async callTool(server: string, tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<ToolCallResult> {
     return this.connection(server, 'TOOL_FAILED', tool).callTool(tool, args, options);
   }
 

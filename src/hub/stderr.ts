@@ -73,6 +73,9 @@ export class StderrTail {
 /** One printable line: no terminal escapes or control characters, at most MAX_LINE characters. */
 function clean(line: string): string {
   // eslint-disable-next-line no-control-regex
-  const text = line.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trimEnd();
+  const text = line
+    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    .trimEnd();
   return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE - 1)}…` : text;
 }

@@ -105,8 +105,9 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
       return String(value);
     }
   };
-  const consoleMethod = (level: string) =>
-    function (...args: unknown[]): void {
+  const consoleMethod =
+    (level: string) =>
+    (...args: unknown[]): void => {
       // Cut here, piece by piece, before the copy to the host: a huge line costs the host nothing,
       // and the guest never builds the whole line either.
       if (logBudget <= 0) return natives.log(level, '', 0);
@@ -141,6 +142,7 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
     if (typeof callback !== 'function') throw new TypeError('setTimeout: the callback must be a function');
     const id = nextTimerId++;
     const ms = Number(delay);
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN; a missing or odd delay must mean 0
     if (!natives.setTimer(id, ms > 0 ? ms : 0)) throw new RangeError('setTimeout: too many pending timers');
     TIMER_CALLBACKS.set(id, () => {
       (callback as (...callbackArgs: unknown[]) => unknown)(...args);
@@ -158,10 +160,9 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
   let waitingHead = 0;
   let inFlight = 0;
   let nextCallId = 1;
-  const decode = (json: Chunked | undefined): unknown =>
-    json === undefined ? undefined : parse(typeof json === 'string' ? json : json.join(''));
+  const decode = (json: Chunked | undefined): unknown => (json === undefined ? undefined : parse(typeof json === 'string' ? json : json.join('')));
   for (const name of config.hostNames) {
-    global[name] = function (...args: unknown[]): Promise<unknown> {
+    global[name] = (...args: unknown[]): Promise<unknown> => {
       let argsJson: string;
       try {
         argsJson = stringify(args);
@@ -170,9 +171,7 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
       }
       if (argsJson.length > config.maxArgChars) {
         return GuestPromise.reject(
-          new RangeError(
-            `the arguments of this call are too long to leave the sandbox: ${argsJson.length} chars as JSON (the limit is ${config.maxArgChars})`,
-          ),
+          new RangeError(`the arguments of this call are too long to leave the sandbox: ${argsJson.length} chars as JSON (the limit is ${config.maxArgChars})`),
         );
       }
       return new GuestPromise<Chunked | undefined>((resolve, reject) => {

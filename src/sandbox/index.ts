@@ -43,8 +43,7 @@ const WARM_WORKERS = 2;
  * (pool.ts) makes a worker's start ~0.6 s instead of ~50 ms. test/sandbox/worker.test.ts drives
  * the pool itself. RUNBYTE_SANDBOX=worker|thread overrides the choice.
  */
-const useWorkers =
-  process.env.RUNBYTE_SANDBOX === 'worker' || (process.env.RUNBYTE_SANDBOX !== 'thread' && !import.meta.url.endsWith('.ts'));
+const useWorkers = process.env.RUNBYTE_SANDBOX === 'worker' || (process.env.RUNBYTE_SANDBOX !== 'thread' && !import.meta.url.endsWith('.ts'));
 
 let pool: SandboxPool | undefined;
 
@@ -56,4 +55,7 @@ function sharedPool(): SandboxPool {
 
 // exec/ imports this module at the start of an execution, before type-checking and bundling: the
 // first workers boot (~50 ms) meanwhile. Idle workers are unref'd: they never keep a process alive.
-if (useWorkers) sharedPool().warm(WARM_WORKERS).catch(() => undefined);
+if (useWorkers)
+  sharedPool()
+    .warm(WARM_WORKERS)
+    .catch(() => undefined);

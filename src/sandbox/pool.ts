@@ -108,10 +108,13 @@ export class SandboxPool {
     slot.runId = runId;
     slot.worker.ref();
     const { limits, filename, maxLogChars, host } = job.options;
-    slot.hardTimer = setTimeout(() => {
-      // The worker did not answer by the deadline and the grace after it: its thread is stuck.
-      void this.retire(slot, failure('timeout', `execution exceeded ${limits.timeoutMs} ms`));
-    }, clampDelay(limits.timeoutMs + this.graceMs));
+    slot.hardTimer = setTimeout(
+      () => {
+        // The worker did not answer by the deadline and the grace after it: its thread is stuck.
+        void this.retire(slot, failure('timeout', `execution exceeded ${limits.timeoutMs} ms`));
+      },
+      clampDelay(limits.timeoutMs + this.graceMs),
+    );
     const message: ToWorker = { type: 'run', runId, script: job.script, limits, filename, maxLogChars, hostNames: Object.keys(host) };
     slot.worker.postMessage(message);
   }

@@ -11,6 +11,4 @@ export type ToWorker =
 
 export type FromWorker =
   /** The WebAssembly module is compiled: the worker takes runs. */
-  | { type: 'ready' }
-  | { type: 'call'; runId: number; callId: number; name: string; args: unknown[] }
-  | { type: 'done'; runId: number; outcome: SandboxOutcome };
+  { type: 'ready' } | { type: 'call'; runId: number; callId: number; name: string; args: unknown[] } | { type: 'done'; runId: number; outcome: SandboxOutcome };

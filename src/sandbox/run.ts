@@ -148,7 +148,7 @@ export class Run {
   /** The host functions of guest.ts's `GuestNatives`. They run as host work (heap reserve usable). */
   private newNatives(ctx: QuickJSContext): QuickJSHandle {
     const natives = ctx.newObject();
-    const define = (name: string, body: (...args: QuickJSHandle[]) => QuickJSHandle | void) => {
+    const define = (name: string, body: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
       const fn = ctx.newFunction(name, (...args) => this.heap.asHost(() => body(...args)));
       ctx.setProp(natives, name, fn);
       fn.dispose();

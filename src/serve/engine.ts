@@ -74,10 +74,7 @@ export class Engine {
     const stopEarly = hub.onToolsChanged((server) => early.add(server));
     const executor = createExecutor(config, hub);
     // TypeScript, Rspack and QuickJS load while the servers start (they take about as long).
-    const warming = Promise.all([
-      executor.warm(),
-      options.regenerate === 'always' || options.warnDrift ? loadCodegen() : undefined,
-    ]).catch(() => undefined);
+    const warming = Promise.all([executor.warm(), options.regenerate === 'always' || options.warnDrift ? loadCodegen() : undefined]).catch(() => undefined);
     try {
       const failures = await hub.start();
       for (const failure of failures) log(`✗ ${failure.message}`);

@@ -6,8 +6,7 @@
 export const TOOLS = [
   {
     name: 'list_directory',
-    description:
-      'List a folder. /servers holds a typed TypeScript SDK, one file per MCP tool; /workspace keeps files between runs. Start at /servers.',
+    description: 'List a folder. /servers holds a typed TypeScript SDK, one file per MCP tool; /workspace keeps files between runs. Start at /servers.',
     inputSchema: {
       type: 'object',
       properties: {

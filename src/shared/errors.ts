@@ -34,9 +34,7 @@ export class RunbyteError extends Error {
 
 /** Exit status for an error code: 2 for usage and config, 1 for a job that failed. */
 export function exitCodeFor(code: ErrorCode): number {
-  return code === 'CONFIG_NOT_FOUND' || code === 'CONFIG_INVALID' || code === 'CONFIG_ENV' || code === 'USAGE'
-    ? 2
-    : 1;
+  return code === 'CONFIG_NOT_FOUND' || code === 'CONFIG_INVALID' || code === 'CONFIG_ENV' || code === 'USAGE' ? 2 : 1;
 }
 
 /** The message of anything thrown, for one-line reports. */

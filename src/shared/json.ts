@@ -20,5 +20,5 @@ function sortKeys(value: unknown): unknown {
 /** A short, stable content hash: `sha256-` and the first 16 hex digits. */
 export function shortHash(value: unknown): string {
   const text = typeof value === 'string' ? value : stableStringify(value);
-  return 'sha256-' + createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
 }

@@ -99,7 +99,6 @@ export class Vfs {
     if (!location) throw new VfsError(`${virtual}: outside the virtual filesystem; paths start with /servers or /workspace`);
     return location;
   }
-
 }
 
 function isInsideTree(path: string): boolean {

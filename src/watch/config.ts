@@ -71,7 +71,10 @@ export async function watchConfig(path: string, options: ConfigWatcherOptions): 
   watcher.on('all', (_event, changed) => {
     if (closed || resolve(changed) !== file) return;
     clearTimeout(timer);
-    timer = setTimeout(() => void reload().catch((error: unknown) => log(`reading ${basename(file)}: ${messageOf(error)}`)), options.debounceMs ?? CONFIG_DEBOUNCE_MS);
+    timer = setTimeout(
+      () => void reload().catch((error: unknown) => log(`reading ${basename(file)}: ${messageOf(error)}`)),
+      options.debounceMs ?? CONFIG_DEBOUNCE_MS,
+    );
   });
   watcher.on('error', (error) => log(`watching ${file}: ${messageOf(error)}`));
   await new Promise<void>((done) => watcher.once('ready', () => done()));

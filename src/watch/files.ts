@@ -128,4 +128,3 @@ class ChokidarFiles implements FileWatcher {
     }
   }
 }
-

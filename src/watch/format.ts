@@ -22,11 +22,7 @@ export function formatChange(change: ServerChange, options: { quiet?: boolean } 
     case 'failed':
       return `✗ ${change.error ?? `server "${change.server}" failed`}`;
     case 'updated': {
-      const parts = [
-        names('+', change.addedTools),
-        names('-', change.removedTools),
-        names('~', change.changedTools),
-      ].filter((part) => part !== undefined);
+      const parts = [names('+', change.addedTools), names('-', change.removedTools), names('~', change.changedTools)].filter((part) => part !== undefined);
       if (parts.length === 0 && options.quiet) return undefined;
       return `↻ ${change.server}: ${tools} (${parts.length > 0 ? parts.join('; ') : 'no change'})`;
     }

@@ -157,9 +157,7 @@ export class Regenerator {
       const after = new Map(this.servers(next).map((server) => [server.name, server]));
       const names = new Set(next.servers.map((server) => server.name));
       const added = [...after.keys()].filter((name) => !before.has(name));
-      const edited = [...after.keys()].filter(
-        (name) => before.has(name) && stableStringify(before.get(name)) !== stableStringify(after.get(name)),
-      );
+      const edited = [...after.keys()].filter((name) => before.has(name) && stableStringify(before.get(name)) !== stableStringify(after.get(name)));
       const removed = previous.servers.map((server) => server.name).filter((name) => !names.has(name));
       const moved = this.options.outDir === undefined && previous.outDir !== next.outDir;
       this.config = next;

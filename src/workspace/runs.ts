@@ -52,9 +52,7 @@ class RunQueue {
 
   push<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.active + this.waiting.length >= this.limit) {
-      return Promise.reject(
-        new FsFault('EBUSY', `too many workspace operations at once (limit ${this.limit}); await some before starting more`),
-      );
+      return Promise.reject(new FsFault('EBUSY', `too many workspace operations at once (limit ${this.limit}); await some before starting more`));
     }
     return new Promise<T>((resolve, reject) => {
       const start = () => {

@@ -71,7 +71,12 @@ export async function footprintOf(path: string, self = true): Promise<Footprint>
   let bytes = self ? FOLDER_BYTES : 0;
   const sizes = await Promise.all(
     entries.map((entry) =>
-      entry.isDirectory() ? FOLDER_BYTES : lstat(join(entry.parentPath, entry.name)).then((found) => found.size, () => 0),
+      entry.isDirectory()
+        ? FOLDER_BYTES
+        : lstat(join(entry.parentPath, entry.name)).then(
+            (found) => found.size,
+            () => 0,
+          ),
     ),
   );
   for (const size of sizes) bytes += size;

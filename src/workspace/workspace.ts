@@ -1,15 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import {
-  JailError,
-  listInside,
-  makeFoldersInside,
-  readInside,
-  removeInside,
-  resolveInside,
-  writeInside,
-} from '../vfs/jail.js';
+import { JailError, listInside, makeFoldersInside, readInside, removeInside, resolveInside, writeInside } from '../vfs/jail.js';
 import { FsFault, toRel, toVirtual, WORKSPACE, type FsErrorCode } from './paths.js';
 import { PathLocks } from './runs.js';
 import { FOLDER_BYTES, footprintOf, Usage, type Footprint } from './usage.js';
@@ -118,12 +110,10 @@ export class Workspace {
       let gone: Footprint | undefined;
       try {
         // What goes (a link as a link), measured before it goes; links out are refused by removeInside.
-        gone = await resolveInside(this.dir, rel, async (at) => (at.stats ? footprintOf(at.path) : undefined), { follow: false }).catch(
-          (error: unknown) => {
-            if (isMissing(error)) return undefined;
-            throw error;
-          },
-        );
+        gone = await resolveInside(this.dir, rel, async (at) => (at.stats ? footprintOf(at.path) : undefined), { follow: false }).catch((error: unknown) => {
+          if (isMissing(error)) return undefined;
+          throw error;
+        });
         const removed = await removeInside(this.dir, rel, { recursive: recursive === true, signal });
         if (removed && gone) this.usage.add(-gone.bytes, -gone.entries);
         return removed;

@@ -34,7 +34,10 @@ function makeRoots(): VfsRoots {
   const made = { generatedDir: join(root, 'generated'), workspaceDir: join(root, 'workspace') };
   writeSdk(made.generatedDir, { memory: [{ name: 'read_graph', fn: 'readGraph' }] });
   mkdirSync(join(made.workspaceDir, 'skills'), { recursive: true });
-  writeFileSync(join(made.workspaceDir, 'skills/graph.ts'), "import { readGraph } from '../../servers/memory/index.js';\nexport const graph = () => readGraph({});\n");
+  writeFileSync(
+    join(made.workspaceDir, 'skills/graph.ts'),
+    "import { readGraph } from '../../servers/memory/index.js';\nexport const graph = () => readGraph({});\n",
+  );
   writeFileSync(join(made.workspaceDir, 'skills/math.ts'), 'export const triple = (n: number): number => n * 3;\n');
   writeFileSync(join(made.workspaceDir, 'rows.json'), '{ "rows": [1, 2] }\n');
   return made;
@@ -95,45 +98,130 @@ describe('the two reported attacks, as written', () => {
       "  const b = (await import('/proc/self/environ', { with: { type: 'bytes' } })).default;",
       '  return [a, b];',
     );
-    expect(refusal(await bundler.bundle(code)).split('\n').sort()).toEqual([
-      `code.ts:2:27: import of "/etc/passwd" refused: ${ONLY}`,
-      `code.ts:3:27: import of "/proc/self/environ" refused: ${ONLY}`,
-    ]);
+    expect(
+      refusal(await bundler.bundle(code))
+        .split('\n')
+        .sort(),
+    ).toEqual([`code.ts:2:27: import of "/etc/passwd" refused: ${ONLY}`, `code.ts:3:27: import of "/proc/self/environ" refused: ${ONLY}`]);
   });
 });
 
 describe('every other route out of the tree', () => {
   // [label, code, what the one error line must contain]
   const routes = (): [string, string, string][] => [
-    ['a static import of a host .ts file', src(`import { secret } from ${q(join(outside, 'mod.ts'))};`, 'export default async () => secret;'), `import of ${q(join(outside, 'mod.ts'))} refused: ${ONLY}`],
-    ['a static import of host JSON', src(`import creds from ${q(join(outside, 'creds.json'))};`, 'export default async () => creds;'), `import of ${q(join(outside, 'creds.json'))} refused`],
-    ['host JSON with { type: "json" }', src(`import creds from ${q(join(outside, 'creds.json'))} with { type: 'json' };`, 'export default async () => creds;'), 'refused'],
-    ['a relative path that climbs out', src(`import { secret } from ${q(`../../../..${join(outside, 'mod.ts')}`)};`, 'export default async () => secret;'), `import of ${q(`../../../..${join(outside, 'mod.ts')}`)} refused: ${ONLY}`],
-    ['/servers/.. out of the tree', src(`import { secret } from ${q(`/servers/../../../..${join(outside, 'mod.ts')}`)};`, 'export default async () => secret;'), 'refused'],
-    ['./servers/.. out of the tree', src(`import { secret } from ${q(`./servers/../../../..${join(outside, 'mod.ts')}`)};`, 'export default async () => secret;'), 'refused'],
-    ['a file: URL', src(`import { secret } from ${q(`file://${join(outside, 'mod.ts')}`)};`, 'export default async () => secret;'), `import of ${q(`file://${join(outside, 'mod.ts')}`)} refused`],
-    ['a data: URL', src(`import { secret } from 'data:text/javascript,export const secret = 1';`, 'export default async () => secret;'), 'import of "data:text/javascript,export const secret = 1" refused'],
-    ['an http: URL', src("import { secret } from 'https://example.com/x.js';", 'export default async () => secret;'), 'import of "https://example.com/x.js" refused'],
+    [
+      'a static import of a host .ts file',
+      src(`import { secret } from ${q(join(outside, 'mod.ts'))};`, 'export default async () => secret;'),
+      `import of ${q(join(outside, 'mod.ts'))} refused: ${ONLY}`,
+    ],
+    [
+      'a static import of host JSON',
+      src(`import creds from ${q(join(outside, 'creds.json'))};`, 'export default async () => creds;'),
+      `import of ${q(join(outside, 'creds.json'))} refused`,
+    ],
+    [
+      'host JSON with { type: "json" }',
+      src(`import creds from ${q(join(outside, 'creds.json'))} with { type: 'json' };`, 'export default async () => creds;'),
+      'refused',
+    ],
+    [
+      'a relative path that climbs out',
+      src(`import { secret } from ${q(`../../../..${join(outside, 'mod.ts')}`)};`, 'export default async () => secret;'),
+      `import of ${q(`../../../..${join(outside, 'mod.ts')}`)} refused: ${ONLY}`,
+    ],
+    [
+      '/servers/.. out of the tree',
+      src(`import { secret } from ${q(`/servers/../../../..${join(outside, 'mod.ts')}`)};`, 'export default async () => secret;'),
+      'refused',
+    ],
+    [
+      './servers/.. out of the tree',
+      src(`import { secret } from ${q(`./servers/../../../..${join(outside, 'mod.ts')}`)};`, 'export default async () => secret;'),
+      'refused',
+    ],
+    [
+      'a file: URL',
+      src(`import { secret } from ${q(`file://${join(outside, 'mod.ts')}`)};`, 'export default async () => secret;'),
+      `import of ${q(`file://${join(outside, 'mod.ts')}`)} refused`,
+    ],
+    [
+      'a data: URL',
+      src(`import { secret } from 'data:text/javascript,export const secret = 1';`, 'export default async () => secret;'),
+      'import of "data:text/javascript,export const secret = 1" refused',
+    ],
+    [
+      'an http: URL',
+      src("import { secret } from 'https://example.com/x.js';", 'export default async () => secret;'),
+      'import of "https://example.com/x.js" refused',
+    ],
     ['a node: builtin', src("import { readFileSync } from 'node:fs';", 'export default async () => readFileSync;'), 'import of "node:fs" refused'],
-    ['a package from node_modules', src("import pkg from 'vitest/package.json';", 'export default async () => pkg;'), `import of "vitest/package.json" refused: ${ONLY}`],
-    ['an inline loader', src(`import text from ${q(`!!raw-loader!${secretFile}`)};`, 'export default async () => text;'), 'refused: loaders, queries and fragments (!, ?, #) cannot be used in an import'],
-    ['an inline loader on a tree file', src("import text from './workspace/skills/math.ts!=!./workspace/skills/graph.ts';", 'export default async () => text;'), 'refused: loaders, queries and fragments'],
+    [
+      'a package from node_modules',
+      src("import pkg from 'vitest/package.json';", 'export default async () => pkg;'),
+      `import of "vitest/package.json" refused: ${ONLY}`,
+    ],
+    [
+      'an inline loader',
+      src(`import text from ${q(`!!raw-loader!${secretFile}`)};`, 'export default async () => text;'),
+      'refused: loaders, queries and fragments (!, ?, #) cannot be used in an import',
+    ],
+    [
+      'an inline loader on a tree file',
+      src("import text from './workspace/skills/math.ts!=!./workspace/skills/graph.ts';", 'export default async () => text;'),
+      'refused: loaders, queries and fragments',
+    ],
     ['a ?raw query', src(`import text from ${q(`${secretFile}?raw`)};`, 'export default async () => text;'), 'refused: loaders, queries and fragments'],
-    ['a ?raw query on a tree file', src("import text from './workspace/skills/math.ts?raw';", 'export default async () => text;'), 'import of "./workspace/skills/math.ts?raw" refused'],
+    [
+      'a ?raw query on a tree file',
+      src("import text from './workspace/skills/math.ts?raw';", 'export default async () => text;'),
+      'import of "./workspace/skills/math.ts?raw" refused',
+    ],
     ['bytes of a host file', body(`  return (await import(${q(secretFile)}, { with: { type: 'bytes' } })).default;`), 'refused'],
-    ['text of a tree file', body("  return (await import('./workspace/skills/math.ts', { with: { type: 'text' } })).default;"), `import of "./workspace/skills/math.ts" with { type: "text" } refused: the only import attribute is { type: 'json' }`],
+    [
+      'text of a tree file',
+      body("  return (await import('./workspace/skills/math.ts', { with: { type: 'text' } })).default;"),
+      `import of "./workspace/skills/math.ts" with { type: "text" } refused: the only import attribute is { type: 'json' }`,
+    ],
     ['bytes of a tree file', body("  return (await import('./workspace/rows.json', { with: { type: 'bytes' } })).default;"), 'with { type: "bytes" } refused'],
-    ['require.context', body(`  // @ts-ignore`, `  const c = require.context(${q(outside)}, true, /\\.json$/);`, '  return c.keys();'), `listing ${q(outside)} refused`],
+    [
+      'require.context',
+      body(`  // @ts-ignore`, `  const c = require.context(${q(outside)}, true, /\\.json$/);`, '  return c.keys();'),
+      `listing ${q(outside)} refused`,
+    ],
     ['require.context of the workspace', body('  // @ts-ignore', "  return require.context('./workspace', true).keys();"), 'listing "./workspace" refused'],
-    ['import.meta.webpackContext of the SDK', body('  // @ts-ignore', "  return import.meta.webpackContext('./servers', { recursive: true }).keys();"), 'listing "./servers" refused'],
-    ['a template literal import()', body(`  const name = 'creds';`, `  return import(\`${outside}/\${name}.json\`);`), `code.ts:3:17: listing ${q(outside)} refused`],
+    [
+      'import.meta.webpackContext of the SDK',
+      body('  // @ts-ignore', "  return import.meta.webpackContext('./servers', { recursive: true }).keys();"),
+      'listing "./servers" refused',
+    ],
+    [
+      'a template literal import()',
+      body(`  const name = 'creds';`, `  return import(\`${outside}/\${name}.json\`);`),
+      `code.ts:3:17: listing ${q(outside)} refused`,
+    ],
     ['import() of a variable', body(`  const path = ${q(secretFile)};`, '  return import(path);'), 'import() or require() of a computed path refused'],
-    ['require() of a variable', body(`  const path = ${q(secretFile)};`, '  // @ts-ignore', '  return require(path);'), 'import() or require() of a computed path refused'],
-    ['require() of a host file', body('  // @ts-ignore', `  return require(${q(join(outside, 'creds.json'))});`), `import of ${q(join(outside, 'creds.json'))} refused`],
+    [
+      'require() of a variable',
+      body(`  const path = ${q(secretFile)};`, '  // @ts-ignore', '  return require(path);'),
+      'import() or require() of a computed path refused',
+    ],
+    [
+      'require() of a host file',
+      body('  // @ts-ignore', `  return require(${q(join(outside, 'creds.json'))});`),
+      `import of ${q(join(outside, 'creds.json'))} refused`,
+    ],
     ['require of an aliased require', body('  // @ts-ignore', '  const r = require;', `  return r(${q(join(outside, 'creds.json'))});`), 'refused'],
     ['new URL() of a host file', body(`  return new URL(${q(`../../../..${secretFile}`)}, import.meta.url).href;`), 'refused'],
-    ['new URL() of a tree file', body("  return new URL('./workspace/skills/math.ts', import.meta.url).href;"), 'new URL() of "./workspace/skills/math.ts" refused'],
-    ['new Worker()', body("  // @ts-ignore", "  return new Worker(new URL('./workspace/skills/math.ts', import.meta.url));"), 'of "./workspace/skills/math.ts" refused'],
+    [
+      'new URL() of a tree file',
+      body("  return new URL('./workspace/skills/math.ts', import.meta.url).href;"),
+      'new URL() of "./workspace/skills/math.ts" refused',
+    ],
+    [
+      'new Worker()',
+      body('  // @ts-ignore', "  return new Worker(new URL('./workspace/skills/math.ts', import.meta.url));"),
+      'of "./workspace/skills/math.ts" refused',
+    ],
   ];
 
   it.each(routes().map(([label, code, expected]) => ({ label, code, expected })))('refuses $label', async ({ code, expected }) => {
@@ -143,7 +231,10 @@ describe('every other route out of the tree', () => {
   });
 
   it('refuses the same routes from a workspace skill, naming the skill', async () => {
-    writeFileSync(join(roots.workspaceDir, 'skills/evil.ts'), `\nexport const read = async () => (await import(${q(secretFile)}, { with: { type: 'text' } })).default;\n`);
+    writeFileSync(
+      join(roots.workspaceDir, 'skills/evil.ts'),
+      `\nexport const read = async () => (await import(${q(secretFile)}, { with: { type: 'text' } })).default;\n`,
+    );
     const message = refusal(await bundler.bundle(src("import { read } from './workspace/skills/evil';", 'export default async () => read();')));
     expect(message).toBe(`workspace/skills/evil.ts:2:47: import of ${q(secretFile)} refused: ${ONLY}`);
     // Still refused when the skill comes from Rspack's cache.

@@ -127,14 +127,23 @@ describe('Bundler', () => {
   it('inlines a dynamic import()', async () => {
     const { calls } = await bundleAndRun(
       bundler,
-      src('export default async function __runbyteMain() {', "  const { searchRepositories } = await import('./servers/github');", "  return searchRepositories({ query: 'x' });", '}'),
+      src(
+        'export default async function __runbyteMain() {',
+        "  const { searchRepositories } = await import('./servers/github');",
+        "  return searchRepositories({ query: 'x' });",
+        '}',
+      ),
     );
     expect(calls).toEqual([{ server: 'github', tool: 'search_repositories', args: { query: 'x' } }]);
   });
 
   it('reports an unresolvable import with its specifier and position', async () => {
     const result = await bundler.bundle(
-      src("import { triple } from './workspace/skills/math';", "import { nothing } from './servers/nowhere';", 'export default async function __runbyteMain() { return [triple(1), nothing]; }'),
+      src(
+        "import { triple } from './workspace/skills/math';",
+        "import { nothing } from './servers/nowhere';",
+        'export default async function __runbyteMain() { return [triple(1), nothing]; }',
+      ),
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -146,7 +155,12 @@ describe('Bundler', () => {
     mkdirSync(join(roots.workspaceDir, 'broken'), { recursive: true });
     writeFileSync(join(roots.workspaceDir, 'broken/skill.ts'), "\nimport { gone } from '../../servers/gone';\nexport const x = gone;\n");
     const result = await bundler.bundle(
-      src("import { x } from './workspace/broken/skill';", "import 'lodash';", "import fs from 'node:fs';", 'export default async function __runbyteMain() { return [x, fs]; }'),
+      src(
+        "import { x } from './workspace/broken/skill';",
+        "import 'lodash';",
+        "import fs from 'node:fs';",
+        'export default async function __runbyteMain() { return [x, fs]; }',
+      ),
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -172,7 +186,10 @@ describe('Bundler', () => {
 
   it('never returns a stale bundle: code B after code A behaves as B', async () => {
     const codeFor = (tool: string) =>
-      src("import { createEntities, readGraph } from './servers/memory';", `export default async function __runbyteMain() { return ${tool}({ marker: '${tool}' }); }`);
+      src(
+        "import { createEntities, readGraph } from './servers/memory';",
+        `export default async function __runbyteMain() { return ${tool}({ marker: '${tool}' }); }`,
+      );
     for (const tool of ['createEntities', 'readGraph', 'createEntities']) {
       const { calls } = await bundleAndRun(bundler, codeFor(tool));
       expect(calls).toEqual([{ server: 'memory', tool: tool === 'readGraph' ? 'read_graph' : 'create_entities', args: { marker: tool } }]);
@@ -224,7 +241,10 @@ describe('Bundler', () => {
 
   it('imports JSON saved in the workspace', async () => {
     writeFileSync(join(roots.workspaceDir, 'data.json'), '{ "rows": [1, 2, 3] }\n');
-    const { value } = await bundleAndRun(bundler, src("import data from './workspace/data.json';", 'export default async function __runbyteMain() { return data.rows; }'));
+    const { value } = await bundleAndRun(
+      bundler,
+      src("import data from './workspace/data.json';", 'export default async function __runbyteMain() { return data.rows; }'),
+    );
     expect(value).toEqual([1, 2, 3]);
   });
 
@@ -266,7 +286,10 @@ describe('Bundler.invalidate', () => {
   it('sees a tool removed by regeneration', async () => {
     const own = makeRoots();
     const ownBundler = newBundler(own);
-    const direct = src("import { createEntities } from './servers/memory/createEntities.js';", 'export default async function __runbyteMain() { return createEntities({}); }');
+    const direct = src(
+      "import { createEntities } from './servers/memory/createEntities.js';",
+      'export default async function __runbyteMain() { return createEntities({}); }',
+    );
     const viaIndex = src("import { readGraph } from './servers/memory';", 'export default async function __runbyteMain() { return readGraph({}); }');
     expect((await bundleAndRun(ownBundler, direct)).calls[0]!.tool).toBe('create_entities');
     expect((await bundleAndRun(ownBundler, viaIndex)).calls[0]!.tool).toBe('read_graph');
@@ -296,12 +319,12 @@ describe('extra modules', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbyte-extra-'));
     temps.push(dir);
     const file = join(dir, 'fs.ts');
-    writeFileSync(file, "export async function readText(path: string): Promise<string> { return `text of ${path}`; }\n");
+    writeFileSync(file, 'export async function readText(path: string): Promise<string> { return `text of ${path}`; }\n');
     const ownBundler = newBundler(roots, { extraModules: { '@runbyte/fs': file } });
     const code = src("import { readText } from '@runbyte/fs';", "export default async function __runbyteMain() { return readText('/workspace/a.txt'); }");
     expect((await bundleAndRun(ownBundler, code)).value).toBe('text of /workspace/a.txt');
 
-    writeFileSync(file, "export async function readText(path: string): Promise<string> { return `v2 ${path}`; }\n");
+    writeFileSync(file, 'export async function readText(path: string): Promise<string> { return `v2 ${path}`; }\n');
     ownBundler.invalidate([file]);
     expect((await bundleAndRun(ownBundler, code)).value).toBe('v2 /workspace/a.txt');
     // Not mapped: not resolvable, and nothing else of the host's node_modules either.

@@ -48,7 +48,7 @@ const cases: { given: RspackErrorLike; want: string }[] = [
   {
     given: {
       message:
-        '  × Module build failed (from builtin:swc-loader):\n  ╰─▶   × Syntax Error: Expression expected\n         ╭─[3:25]\n       3 │   return tool1({a:\'1\'}) +* ;\n         ·                          ─\n         ╰────\n',
+        "  × Module build failed (from builtin:swc-loader):\n  ╰─▶   × Syntax Error: Expression expected\n         ╭─[3:25]\n       3 │   return tool1({a:'1'}) +* ;\n         ·                          ─\n         ╰────\n",
       module: swc(CODE),
     },
     want: 'code.ts:3:26: Syntax Error: Expression expected',

@@ -216,11 +216,7 @@ describe('TypeChecker: agent code that must pass', () => {
     },
     {
       name: 'workspace skill, with and without extension',
-      code: src(
-        "import { triple } from './workspace/skills/math';",
-        "import { triple as t3 } from './workspace/skills/math.ts';",
-        'return triple(2) + t3(1);',
-      ),
+      code: src("import { triple } from './workspace/skills/math';", "import { triple as t3 } from './workspace/skills/math.ts';", 'return triple(2) + t3(1);'),
     },
     {
       name: '@runbyte/fs (an extra in-memory file)',
@@ -301,7 +297,11 @@ describe('TypeChecker: agent code that must fail, at the agent’s line and colu
     },
     {
       name: 'wrong property on a typed Result',
-      code: src("import { listDirectory } from './servers/filesystem';", "const dir = await listDirectory({ path: '/' });", 'return dir.entries.map((e) => e.nam);'),
+      code: src(
+        "import { listDirectory } from './servers/filesystem';",
+        "const dir = await listDirectory({ path: '/' });",
+        'return dir.entries.map((e) => e.nam);',
+      ),
       want: ['3:33 TS2551'],
     },
     {
@@ -311,7 +311,11 @@ describe('TypeChecker: agent code that must fail, at the agent’s line and colu
     },
     {
       name: 'null misuse on an optional result field (strictNullChecks)',
-      code: src("import { listDirectory } from './servers/filesystem';", "const dir = await listDirectory({ path: '/' });", 'return dir.entries[0].size.toFixed(1);'),
+      code: src(
+        "import { listDirectory } from './servers/filesystem';",
+        "const dir = await listDirectory({ path: '/' });",
+        'return dir.entries[0].size.toFixed(1);',
+      ),
       want: ['3:8 TS2532'],
     },
     {
@@ -321,7 +325,7 @@ describe('TypeChecker: agent code that must fail, at the agent’s line and colu
     },
     {
       name: 'what QuickJS lacks is not typed either',
-      code: src("const items = await Array.fromAsync([Promise.resolve(1)]);", 'return structuredClone(items);'),
+      code: src('const items = await Array.fromAsync([Promise.resolve(1)]);', 'return structuredClone(items);'),
       want: ['1:27 TS2550', '2:8 TS2304'],
     },
     {
@@ -430,7 +434,7 @@ describe('TypeChecker: invalidate', () => {
     );
     writeFileSync(
       join(dir, 'index.ts'),
-      readFileSync(join(dir, 'index.ts'), 'utf8') + "export { searchNodes, type SearchNodesArgs, type SearchNodesResult } from './searchNodes.js';\n",
+      `${readFileSync(join(dir, 'index.ts'), 'utf8')}export { searchNodes, type SearchNodesArgs, type SearchNodesResult } from './searchNodes.js';\n`,
     );
     local.invalidate([dir]);
     expect(run(useNew, local).lines).toEqual([]);
@@ -441,7 +445,7 @@ describe('TypeChecker: invalidate', () => {
     expect(run(useNew, local).lines).toEqual([
       "servers/memory/index.ts(4,75): error TS2307: Cannot find module './searchNodes.js' or its corresponding type declarations.",
     ]);
-    writeFileSync(join(dir, 'index.ts'), readFileSync(join(dir, 'index.ts'), 'utf8').split('\n').slice(0, 3).join('\n') + '\n');
+    writeFileSync(join(dir, 'index.ts'), `${readFileSync(join(dir, 'index.ts'), 'utf8').split('\n').slice(0, 3).join('\n')}\n`);
     local.invalidate([join(dir, 'index.ts')]);
     expect(run(useNew, local).lines.map((l) => l.slice(0, 28))).toEqual(['code.ts(1,10): error TS2305:']);
   });

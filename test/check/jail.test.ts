@@ -117,9 +117,7 @@ describe('TypeChecker: links and names the jail refuses do not exist', () => {
     symlinkSync(join(outside, 'secret.ts'), tool);
     own.invalidate([tool]);
     const lines = check(leakAttempt('./servers/filesystem/swapped'), own);
-    expect(lines).toEqual([
-      "code.ts(1,24): error TS2307: Cannot find module './servers/filesystem/swapped' or its corresponding type declarations.",
-    ]);
+    expect(lines).toEqual(["code.ts(1,24): error TS2307: Cannot find module './servers/filesystem/swapped' or its corresponding type declarations."]);
   });
 });
 

@@ -13,14 +13,7 @@ describe('prepareAgentCode: given/want', () => {
     {
       name: 'top-level await and return, one import',
       given: "import { readGraph } from './servers/memory';\nconst graph = await readGraph();\nreturn graph.entities.length;",
-      want: [
-        `import { readGraph } from './servers/memory'; ${MAIN}`,
-        '',
-        'const graph = await readGraph();',
-        'return graph.entities.length;',
-        '}',
-        '',
-      ],
+      want: [`import { readGraph } from './servers/memory'; ${MAIN}`, '', 'const graph = await readGraph();', 'return graph.entities.length;', '}', ''],
     },
     {
       name: 'exec style is called and its value returned',
@@ -193,7 +186,7 @@ describe('prepareAgentCode: toSource', () => {
     { name: 'first import, its name', at: [1, col('readGraph')], want: { line: 1, column: 10 } },
     { name: 'first import, its specifier', at: [1, col("'./servers/memory'")], want: { line: 1, column: 27 } },
     { name: 'multi-line import, a name on its 2nd line', at: [1, col('createEntities')], want: { line: 4, column: 3 } },
-    { name: "multi-line import, its specifier on its 3rd line", at: [1, line1.lastIndexOf("'./servers") + 1], want: { line: 5, column: 8 } },
+    { name: 'multi-line import, its specifier on its 3rd line', at: [1, line1.lastIndexOf("'./servers") + 1], want: { line: 5, column: 8 } },
     { name: 'the wrapper on line 1', at: [1, col('export default') + 5], want: { line: 1, column: 1 } },
     { name: 'the appended call: the end of the code', at: [10, 1], want: { line: 8, column: 2 } },
     { name: 'the closing brace', at: [11, 1], want: { line: 8, column: 2 } },

@@ -111,7 +111,11 @@ describe('generateServer', () => {
   it('exports $defs types from the index too', () => {
     const tool: ToolSpec = {
       name: 'tree',
-      inputSchema: { type: 'object', properties: { root: { $ref: '#/$defs/Node' } }, $defs: { Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/$defs/Node' } } } } } },
+      inputSchema: {
+        type: 'object',
+        properties: { root: { $ref: '#/$defs/Node' } },
+        $defs: { Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/$defs/Node' } } } } },
+      },
     };
     const index = fileText(generateServer({ server: 's', tools: [tool] }).files, 'servers/s/index.ts');
     expect(index).toContain("export { tree, type TreeArgs, type TreeResult, type TreeNode } from './tree.js';");
@@ -126,8 +130,20 @@ describe('generateServer', () => {
         ['read_graph', shortHash(readGraph)],
       ]),
       tools: [
-        { name: 'create_entities', function: 'createEntities', file: 'servers/memory/createEntities.ts', hash: shortHash(createEntities), description: 'Create multiple new entities in the knowledge graph' },
-        { name: 'read_graph', function: 'readGraph', file: 'servers/memory/readGraph.ts', hash: shortHash(readGraph), description: 'Read the entire knowledge graph' },
+        {
+          name: 'create_entities',
+          function: 'createEntities',
+          file: 'servers/memory/createEntities.ts',
+          hash: shortHash(createEntities),
+          description: 'Create multiple new entities in the knowledge graph',
+        },
+        {
+          name: 'read_graph',
+          function: 'readGraph',
+          file: 'servers/memory/readGraph.ts',
+          hash: shortHash(readGraph),
+          description: 'Read the entire knowledge graph',
+        },
       ],
     });
   });
@@ -205,7 +221,7 @@ describe('generateRoot and the lock', () => {
         },
       },
     });
-    expect(lock).toBe(JSON.stringify(JSON.parse(lock), null, 2) + '\n');
+    expect(lock).toBe(`${JSON.stringify(JSON.parse(lock), null, 2)}\n`);
     expect(lock.indexOf('"another-one"')).toBeLessThan(lock.indexOf('"memory"'));
     expect(lock.indexOf('"file"')).toBeLessThan(lock.indexOf('"function"'));
   });
@@ -272,7 +288,10 @@ describe('generateSdk', () => {
 describe('speed', () => {
   it('generates 1,000 tools in under 500 ms (warm, in-process)', () => {
     const corpus = githubEntries();
-    const tools = Array.from({ length: 1000 }, (_, i) => ({ ...toToolSpec(corpus[i % corpus.length]), name: `${corpus[i % corpus.length].name as string}_${i}` }));
+    const tools = Array.from({ length: 1000 }, (_, i) => ({
+      ...toToolSpec(corpus[i % corpus.length]),
+      name: `${corpus[i % corpus.length].name as string}_${i}`,
+    }));
     const servers = [{ server: 'synthetic', tools }];
     generateSdk(servers, 'g');
     const times: number[] = [];

@@ -35,10 +35,7 @@ describe.each(trees)('golden tree: %s', (name, server) => {
       expect(file.path).toMatch(tool);
     }
     expect(new Set(files.map((file) => file.path.toLowerCase())).size).toBe(files.length);
-    expect(files.filter((file) => file.path.endsWith('/index.ts')).map((file) => file.path)).toEqual([
-      `servers/${server.server}/index.ts`,
-      'servers/index.ts',
-    ]);
+    expect(files.filter((file) => file.path.endsWith('/index.ts')).map((file) => file.path)).toEqual([`servers/${server.server}/index.ts`, 'servers/index.ts']);
   });
 
   it('is deterministic: any tool order gives byte-identical files', () => {
@@ -91,7 +88,8 @@ function callOf(file: GeneratedFile, fn: string): { server: string; tool: string
   const source = ts.createSourceFile(file.path, file.text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const functions = source.statements.filter(ts.isFunctionDeclaration);
   for (const statement of source.statements) {
-    const allowed = ts.isImportDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isFunctionDeclaration(statement);
+    const allowed =
+      ts.isImportDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isFunctionDeclaration(statement);
     if (!allowed) return `unexpected statement: ${statement.getText(source)}`;
   }
   if (functions.length !== 1 || functions[0].name?.text !== fn) return `expected one function ${fn}`;
@@ -114,7 +112,7 @@ function hasAny(file: GeneratedFile): boolean {
 /** The member names of the `<Fn>Args` interface, as TypeScript reads them. */
 function argsMembers(file: GeneratedFile, fn: string): string[] | undefined {
   const source = ts.createSourceFile(file.path, file.text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const name = fn.charAt(0).toUpperCase() + fn.slice(1) + 'Args';
+  const name = `${fn.charAt(0).toUpperCase() + fn.slice(1)}Args`;
   const args = source.statements.find((s): s is import('typescript').InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
   if (!args) return undefined;
   return args.members.map((member) => {

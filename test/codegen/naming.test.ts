@@ -14,7 +14,7 @@ import { shortHash } from '../../src/shared/json.js';
 
 /** The 4-hex suffix rule 4 and 5 add: `_` + sha256(original name). */
 function suffix(name: string, digits = 4): string {
-  return '_' + shortHash(name).slice('sha256-'.length, 'sha256-'.length + digits);
+  return `_${shortHash(name).slice('sha256-'.length, 'sha256-'.length + digits)}`;
 }
 
 function one(name: string): string {
@@ -111,7 +111,7 @@ describe('toolIdentifiers: one name', () => {
     const choices = chooseNames(['delete', '検索', '2fa', 'read_file', 'x'.repeat(70), '']);
     expect(Object.fromEntries([...choices].map(([name, choice]) => [name.slice(0, 8), choice.reason]))).toEqual({
       delete: 'reserved word',
-      '検索': 'not ASCII',
+      検索: 'not ASCII',
       '2fa': 'starts with a digit',
       read_fil: undefined,
       xxxxxxxx: 'too long',
@@ -159,20 +159,20 @@ describe('toolIdentifiers: collisions', () => {
     const after = toolIdentifiers(['get_me', 'read_file', 'readFile']);
     expect(after.get('get_me')).toBe('getMe');
     expect(after.get('readFile')).toBe('readFile');
-    expect(after.get('read_file')).toBe('readFile' + suffix('read_file'));
+    expect(after.get('read_file')).toBe(`readFile${suffix('read_file')}`);
   });
 
   it('when no tool is spelled exactly, all colliding ones get a suffix', () => {
     const ids = toolIdentifiers(['read_file', 'read-file']);
-    expect(ids.get('read_file')).toBe('readFile' + suffix('read_file'));
-    expect(ids.get('read-file')).toBe('readFile' + suffix('read-file'));
+    expect(ids.get('read_file')).toBe(`readFile${suffix('read_file')}`);
+    expect(ids.get('read-file')).toBe(`readFile${suffix('read-file')}`);
   });
 
   it('a reserved-word rename can collide too, and is resolved the same way', () => {
     const ids = toolIdentifiers(['delete', 'delete_', 'DELETE']);
     expect(ids.get('delete_')).toBe('delete_');
-    expect(ids.get('delete')).toBe('delete' + suffix('delete'));
-    expect(ids.get('DELETE')).toBe('delete' + suffix('DELETE'));
+    expect(ids.get('delete')).toBe(`delete${suffix('delete')}`);
+    expect(ids.get('DELETE')).toBe(`delete${suffix('DELETE')}`);
   });
 
   it('collides with index.ts ignoring case', () => {
@@ -202,8 +202,8 @@ describe('namespaces', () => {
   it('tells apart servers whose names give the same namespace', () => {
     const ids = namespaceIdentifiers(['my-server', 'my_server', 'myServer']);
     expect(ids.get('myServer')).toBe('myServer');
-    expect(ids.get('my-server')).toBe('myServer' + suffix('my-server'));
-    expect(ids.get('my_server')).toBe('myServer' + suffix('my_server'));
+    expect(ids.get('my-server')).toBe(`myServer${suffix('my-server')}`);
+    expect(ids.get('my_server')).toBe(`myServer${suffix('my_server')}`);
   });
 
   it('servers/index.ts uses the collision-free namespaces, sorted by server', () => {

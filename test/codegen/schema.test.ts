@@ -86,7 +86,11 @@ describe('schema → type: objects', () => {
     ['properties, open: no index (typos still fail)', object({ a: { type: 'string' } }, [], { additionalProperties: true }), '{ a?: string }'],
     ['required without a property schema', object({}, ['mustExist']), '{ mustExist: unknown }'],
     ['object or null', { type: ['object', 'null'], properties: { a: { type: 'string' } } }, '{ a?: string } | null'],
-    ['non-identifier names are quoted', object({ 'kebab-case': { type: 'string' }, "it's": {}, '0': {} }), "{ '0'?: unknown; 'kebab-case'?: string; 'it\\'s'?: unknown }"],
+    [
+      'non-identifier names are quoted',
+      object({ 'kebab-case': { type: 'string' }, "it's": {}, '0': {} }),
+      "{ '0'?: unknown; 'kebab-case'?: string; 'it\\'s'?: unknown }",
+    ],
     ['identifier names are not', object({ $ok: {}, _ok: {}, camelCase: {} }), '{ $ok?: unknown; _ok?: unknown; camelCase?: unknown }'],
     ['reserved words stay unquoted', object({ delete: { type: 'boolean' }, class: { type: 'string' } }), '{ delete?: boolean; class?: string }'],
     ['property schema true / false', object({ any: true, none: false }, ['any']), '{ any: unknown; none?: never }'],
@@ -149,7 +153,11 @@ describe('schema → type: objects', () => {
 
   it('breaks long objects over lines', () => {
     const properties = Object.fromEntries(['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf'].map((n) => [n, { type: 'string' }]));
-    expect(typeOf(object(properties))).toBe(`{\n${Object.keys(properties).map((n) => `  ${n}?: string;`).join('\n')}\n}`);
+    expect(typeOf(object(properties))).toBe(
+      `{\n${Object.keys(properties)
+        .map((n) => `  ${n}?: string;`)
+        .join('\n')}\n}`,
+    );
   });
 });
 
@@ -163,7 +171,11 @@ describe('schema → type: composition', () => {
     ['allOf', { allOf: [object({ a: { type: 'string' } }, ['a']), object({ b: { type: 'number' } })] }, '{ a: string } & { b?: number }'],
     ['allOf of unions', { allOf: [{ anyOf: [{ type: 'string' }, { type: 'number' }] }, { type: 'number' }] }, '(string | number) & number'],
     ['allOf with an empty schema', { allOf: [{ type: 'string' }, {}] }, 'string'],
-    ['base and variants', { type: 'object', properties: { id: { type: 'string' } }, oneOf: [{ required: ['id'] }, { required: ['name'] }] }, '{ id?: string } & ({ id: unknown } | { name: unknown })'],
+    [
+      'base and variants',
+      { type: 'object', properties: { id: { type: 'string' } }, oneOf: [{ required: ['id'] }, { required: ['name'] }] },
+      '{ id?: string } & ({ id: unknown } | { name: unknown })',
+    ],
     ['variants without types add nothing', { type: 'string', anyOf: [{ format: 'email' }, { format: 'uri' }] }, 'string'],
     ['nullable union', { anyOf: [{ type: 'string', minLength: 1 }, { type: 'null' }] }, 'string | null'],
   ])('%s', (_, schema, want) => {
@@ -173,7 +185,11 @@ describe('schema → type: composition', () => {
 
 describe('schema → type: $ref and $defs', () => {
   it('a $defs reference becomes a named, exported type', () => {
-    const schema = { type: 'object', properties: { item: { $ref: '#/$defs/Item' } }, $defs: { Item: { type: 'object', description: 'One item.', properties: { id: { type: 'string' } }, required: ['id'] } } };
+    const schema = {
+      type: 'object',
+      properties: { item: { $ref: '#/$defs/Item' } },
+      $defs: { Item: { type: 'object', description: 'One item.', properties: { id: { type: 'string' } }, required: ['id'] } },
+    };
     expect(typeOf(schema)).toBe('{ item?: TItem }');
     expect(declarationsOf(schema)).toEqual(['/** One item. */\nexport interface TItem {\n  id: string;\n}']);
   });
@@ -203,7 +219,11 @@ describe('schema → type: $ref and $defs', () => {
   it('a recursive JSON value type avoids Record (an alias may not reference itself through it)', () => {
     const schema = {
       $ref: '#/$defs/Json',
-      $defs: { Json: { anyOf: [{ type: 'string' }, { type: 'array', items: { $ref: '#/$defs/Json' } }, { type: 'object', additionalProperties: { $ref: '#/$defs/Json' } }] } },
+      $defs: {
+        Json: {
+          anyOf: [{ type: 'string' }, { type: 'array', items: { $ref: '#/$defs/Json' } }, { type: 'object', additionalProperties: { $ref: '#/$defs/Json' } }],
+        },
+      },
     };
     expect(declarationsOf(schema)).toEqual(['export type TJson = string | TJson[] | { [key: string]: TJson };']);
   });

@@ -61,8 +61,14 @@ describe('generate from fixture servers reproduces the golden trees', () => {
     expect(result.code).toBe(0);
     const golden = join(REPO, 'test/golden', name);
     const out = join(dir, 'generated');
-    const sources = tree(golden).filter((path) => path.endsWith('.ts')).sort();
-    expect(tree(out).filter((path) => path.startsWith('servers/')).sort()).toEqual(sources);
+    const sources = tree(golden)
+      .filter((path) => path.endsWith('.ts'))
+      .sort();
+    expect(
+      tree(out)
+        .filter((path) => path.startsWith('servers/'))
+        .sort(),
+    ).toEqual(sources);
     for (const path of sources) expect(readFileSync(join(out, path), 'utf8'), path).toBe(readFileSync(join(golden, path), 'utf8'));
     // Nothing outside the output folder: the project holds only what it held plus generated/.
     expect(readdirSync(dir).sort()).toEqual(['.home', 'data', 'generated', 'runbyte.json']);

@@ -30,12 +30,12 @@ describe('runbyte generate (built CLI, reference servers)', () => {
     for (const server of ['filesystem', 'memory', 'everything']) {
       const tools = Object.values(lock.servers[server].tools) as { file: string }[];
       expect(tools.length).toBeGreaterThan(3);
-      const files = readdirSync(join(out, 'servers', server)).filter((f) => f !== 'index.ts').sort();
+      const files = readdirSync(join(out, 'servers', server))
+        .filter((f) => f !== 'index.ts')
+        .sort();
       expect(files).toEqual(tools.map((tool) => tool.file.split('/').pop()).sort());
     }
-    expect(readFileSync(join(out, 'servers/memory/createEntities.ts'), 'utf8')).toContain(
-      "callTool('memory', 'create_entities', args)",
-    );
+    expect(readFileSync(join(out, 'servers/memory/createEntities.ts'), 'utf8')).toContain("callTool('memory', 'create_entities', args)");
     const before = snapshotTree(out);
     const second = await runCli(['generate'], { cwd: dir });
     expect(second.code).toBe(0);
@@ -55,7 +55,7 @@ describe('runbyte generate (built CLI, reference servers)', () => {
 
     expect((await runCli(['generate'], { cwd: dir })).code).toBe(0);
     const tool = join(dir, 'generated/servers/memory/readGraph.ts');
-    writeFileSync(tool, readFileSync(tool, 'utf8') + '// edited\n');
+    writeFileSync(tool, `${readFileSync(tool, 'utf8')}// edited\n`);
     writeFileSync(join(dir, 'generated/servers/memory/gone.ts'), '// a tool that disappeared\n');
     const stale = await runCli(['generate', '--check'], { cwd: dir });
     expect(stale.code).toBe(1);
@@ -99,8 +99,20 @@ describe('runbyte generate (built CLI, reference servers)', () => {
   it.each([
     ['a missing config', null, [], 2, /Error: no runbyte\.json found/],
     ['invalid JSON', '{ "mcpServers": ', [], 2, /runbyte\.json: invalid JSON/],
-    ['a wrong field type', '{"mcpServers":{"github":{"command":"x","args":"a"}}}', [], 2, /runbyte\.json: mcpServers\.github\.args: expected an array of strings/],
-    ['an unset variable', '{"mcpServers":{"g":{"url":"https://x/${GH_TOKEN_UNSET}"}}}', [], 2, /mcpServers\.g\.url: environment variable GH_TOKEN_UNSET is not set/],
+    [
+      'a wrong field type',
+      '{"mcpServers":{"github":{"command":"x","args":"a"}}}',
+      [],
+      2,
+      /runbyte\.json: mcpServers\.github\.args: expected an array of strings/,
+    ],
+    [
+      'an unset variable',
+      '{"mcpServers":{"g":{"url":"https://x/${GH_TOKEN_UNSET}"}}}',
+      [],
+      2,
+      /mcpServers\.g\.url: environment variable GH_TOKEN_UNSET is not set/,
+    ],
     ['a missing --config file', null, ['--config', 'nope.json'], 2, /nope\.json: config file not found/],
     ['a server command that does not exist', '{"mcpServers":{"x":{"command":"runbyte-missing-binary"}}}', [], 1, /✗ server "x": .*runbyte-missing-binary/],
   ])('%s: one plain error, the right exit status, no stack trace', async (_name, config, extra, code, message) => {

@@ -60,11 +60,7 @@ describe('parseConfig', () => {
   });
 
   it('supports ${VAR:-default} and ${env:VAR}', () => {
-    const config = parseConfig(
-      '{"mcpServers":{"a":{"command":"${CMD:-node}","args":["${env:ARG}"]}},"outDir":"${OUT:-sdk}"}',
-      PATH,
-      { ARG: 'x' },
-    );
+    const config = parseConfig('{"mcpServers":{"a":{"command":"${CMD:-node}","args":["${env:ARG}"]}},"outDir":"${OUT:-sdk}"}', PATH, { ARG: 'x' });
     expect(config.servers[0]).toMatchObject({ command: 'node', args: ['x'] });
     expect(config.outDir).toBe('/project/sdk');
   });
@@ -80,11 +76,7 @@ describe('parseConfig', () => {
     ['{', 'CONFIG_INVALID', /^\/project\/runbyte\.json: invalid JSON: /],
     ['[]', 'CONFIG_INVALID', /runbyte\.json: /],
     ['{}', 'CONFIG_INVALID', /runbyte\.json: mcpServers: expected an object of servers$/],
-    [
-      '{"mcpServers":{"github":{"command":"x","args":"a"}}}',
-      'CONFIG_INVALID',
-      /runbyte\.json: mcpServers\.github\.args: expected an array of strings$/,
-    ],
+    ['{"mcpServers":{"github":{"command":"x","args":"a"}}}', 'CONFIG_INVALID', /runbyte\.json: mcpServers\.github\.args: expected an array of strings$/],
     ['{"mcpServers":{"g":{"command":"x","env":{"A":1}}}}', 'CONFIG_INVALID', /mcpServers\.g\.env\.A: expected a string$/],
     ['{"mcpServers":{"g":{}}}', 'CONFIG_INVALID', /mcpServers\.g: expected "command" \(stdio\) or "url" \(HTTP\)$/],
     ['{"mcpServers":{"g":{"url":"ftp://x"}}}', 'CONFIG_INVALID', /mcpServers\.g\.url: expected an http or https URL$/],
@@ -133,8 +125,6 @@ describe('findConfig', () => {
   });
 
   it('names the missing file', () => {
-    expect(() => findConfig({ cwd: '/nonexistent', env: {}, configPath: 'nope.json' })).toThrow(
-      '/nonexistent/nope.json: config file not found',
-    );
+    expect(() => findConfig({ cwd: '/nonexistent', env: {}, configPath: 'nope.json' })).toThrow('/nonexistent/nope.json: config file not found');
   });
 });

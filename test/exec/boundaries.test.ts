@@ -2,7 +2,7 @@
 // once (src/sandbox/guest.ts), and a downstream result that breaks the protocol (src/hub/wire.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureServer } from '../helpers/servers.js';
-import { failureOf, startExec, valueOf, type ExecFixture } from './helpers.js';
+import { failureOf, startExec, valueFrom, type ExecFixture } from './helpers.js';
 
 const MiB = 2 ** 20;
 const TIMEOUT_MS = 10_000;
@@ -25,8 +25,10 @@ describe('exec across the sandbox boundary', () => {
   });
 
   it('2,000 tool calls in one Promise.all all come back', async () => {
-    const value = valueOf(
-      await fx.run("import { sleep } from './servers/faults';\nconst all = await Promise.all(Array.from({ length: 2000 }, () => sleep({ ms: 1 })));\nreturn [all.length, all[1999]];"),
+    const value = valueFrom(
+      await fx.run(
+        "import { sleep } from './servers/faults';\nconst all = await Promise.all(Array.from({ length: 2000 }, () => sleep({ ms: 1 })));\nreturn [all.length, all[1999]];",
+      ),
     );
     expect(value).toEqual([2000, 'slept 1']);
   });

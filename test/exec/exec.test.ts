@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureServer, REPO, referenceServer } from '../helpers/servers.js';
-import { failureOf, startExec, valueOf, type ExecFixture } from './helpers.js';
+import { failureOf, startExec, valueFrom, type ExecFixture } from './helpers.js';
 
 let fx: ExecFixture;
 let data: string;
@@ -56,9 +56,13 @@ return {
 };
 `;
     const outcome = await fx.run(code);
-    const value = valueOf(outcome) as { customers: string[]; regions: number; relations: string[] };
+    const value = valueFrom(outcome) as { customers: string[]; regions: number; relations: string[] };
 
-    const rows = readFileSync(join(data, 'orders.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+    const rows = readFileSync(join(data, 'orders.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
     const customers = [...new Set(rows.map((row) => row[1]))].sort();
     const pairs = new Set(rows.map((row) => `${row[1]}>${row[2]}`));
     expect(value.customers).toEqual(customers);
@@ -81,7 +85,7 @@ return { count: answers.length, same: answers.every((answer) => answer === 'slep
     const started = performance.now();
     const outcome = await fx.run(code);
     const wallMs = performance.now() - started;
-    const value = valueOf(outcome) as { count: number; same: boolean; guestMs: number };
+    const value = valueFrom(outcome) as { count: number; same: boolean; guestMs: number };
     console.log(`100 × sleep(50 ms) in parallel: ${value.guestMs} ms in the guest, ${wallMs.toFixed(0)} ms for the whole execution`);
     expect(value.count).toBe(100);
     expect(value.same).toBe(true);
@@ -92,7 +96,7 @@ return { count: answers.length, same: answers.every((answer) => answer === 'slep
 
 describe('tool results', () => {
   it('is structuredContent when present, else JSON-parsed text, else the text', async () => {
-    const value = valueOf(
+    const value = valueFrom(
       await fx.run(`
 import { echo, env, pid, sleep } from './servers/faults';
 import { getStructuredContent } from './servers/everything';
@@ -113,7 +117,7 @@ return {
   });
 
   it('keeps image and resource blocks as they came', async () => {
-    const value = valueOf(
+    const value = valueFrom(
       await fx.run(`
 import { getTinyImage, getResourceReference } from './servers/everything';
 return { image: await getTinyImage(), resource: await getResourceReference({ resourceType: 'Text', resourceId: 1 }) };
@@ -128,7 +132,7 @@ return { image: await getTinyImage(), resource: await getResourceReference({ res
   });
 
   it('a tool error is an Error naming server and tool, catchable with try/catch', async () => {
-    const value = valueOf(
+    const value = valueFrom(
       await fx.run(`
 import { fail, pid } from './servers/faults';
 import { ToolError } from './runtime';
@@ -210,23 +214,23 @@ describe('runtime errors carry the agent line', () => {
 
   it('a tool call that fails on the host side points at its line too', async () => {
     const message = failureOf(await fx.run("import { callTool } from './runtime';\n\n\nawait callTool('nowhere', 'x', {});\n"));
-    expect(message).toMatch(/^Runtime error\nError: cannot reach tool "x" of server "nowhere": no server by that name is configured\n    at code\.ts:4:15$/);
+    expect(message).toMatch(/^Runtime error\nError: cannot reach tool "x" of server "nowhere": no server by that name is configured\n {4}at code\.ts:4:15$/);
   });
 
   it('a thrown non-Error value is described', async () => {
-    expect(failureOf(await fx.run("throw { code: 42 };"))).toBe('Runtime error\nError: a non-Error value was thrown: {"code":42}');
+    expect(failureOf(await fx.run('throw { code: 42 };'))).toBe('Runtime error\nError: a non-Error value was thrown: {"code":42}');
   });
 });
 
 describe('code styles and console', () => {
   it.each([
-    ['a module body with top-level await and return', "const x = await Promise.resolve(20);\nreturn { x: x + 1 };", { x: 21 }],
+    ['a module body with top-level await and return', 'const x = await Promise.resolve(20);\nreturn { x: x + 1 };', { x: 21 }],
     ['async function exec()', 'async function exec() {\n  return { x: 21 };\n}', { x: 21 }],
     ['exec() that the code calls itself', 'async function exec() {\n  return [1, 2];\n}\nawait exec();', [1, 2]],
     ['a const arrow exec', 'const exec = async () => "arrow";', 'arrow'],
     ['no return at all', 'const x = 1;', null],
   ])('%s', async (_name, code, expected) => {
-    expect(valueOf(await fx.run(code))).toEqual(expected);
+    expect(valueFrom(await fx.run(code))).toEqual(expected);
   });
 
   it('captures console.log/info as lines and warn/error with their level', async () => {
@@ -245,7 +249,7 @@ describe('speed', () => {
     const times: number[] = [];
     for (let index = 0; index < 15; index++) {
       const started = performance.now();
-      expect(valueOf(await fx.run(`return ${index} * 2;`))).toBe(index * 2);
+      expect(valueFrom(await fx.run(`return ${index} * 2;`))).toBe(index * 2);
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);

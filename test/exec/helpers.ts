@@ -31,7 +31,13 @@ export async function startExec(servers: ServerConfig[], limits: Partial<ExecLim
     outDir: join(dir, 'generated'),
     workspaceDir: join(dir, 'workspace'),
     server: { port: 0, timeout: all.timeoutMs / 1000, connectTimeout: 20, sessionIdleSeconds: 1800, maxSessions: 100 },
-    sandbox: { memoryMb: all.memoryBytes / 2 ** 20, maxOutputChars: all.maxOutputChars, workspaceQuotaMb: 10, workspaceMaxEntries: 10_000, compilerMemoryMb: 1024 },
+    sandbox: {
+      memoryMb: all.memoryBytes / 2 ** 20,
+      maxOutputChars: all.maxOutputChars,
+      workspaceQuotaMb: 10,
+      workspaceMaxEntries: 10_000,
+      compilerMemoryMb: 1024,
+    },
   };
   mkdirSync(config.workspaceDir, { recursive: true });
   const hub = new Hub(servers, { connectTimeoutMs: 20_000, callTimeoutMs: all.timeoutMs });
@@ -60,7 +66,7 @@ export async function startExec(servers: ServerConfig[], limits: Partial<ExecLim
 }
 
 /** The parsed value of a successful outcome; throws with the failure text otherwise (so a test shows why). */
-export function valueOf(outcome: ExecOutcome): unknown {
+export function valueFrom(outcome: ExecOutcome): unknown {
   if (!outcome.ok) throw new Error(`expected success, got:\n${outcome.message}\nconsole:\n${outcome.console}`);
   return JSON.parse(outcome.value) as unknown;
 }

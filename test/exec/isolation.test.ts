@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CODE_CHARS } from '../../src/exec/index.js';
-import { failureOf, startExec, valueOf, type ExecFixture } from './helpers.js';
+import { failureOf, startExec, valueFrom, type ExecFixture } from './helpers.js';
 
 const PATHOLOGICAL = readFileSync(join(import.meta.dirname, '../fixtures/code/pathological-types.ts'), 'utf8');
 
@@ -22,7 +22,7 @@ describe('exec: the type-checker and the bundler are isolated', () => {
     writeFileSync(join(fixture.dir, 'workspace/skills/p.ts'), 'declare class B {}\nexport { B };\n');
     const outcome = await fixture.run("import { B } from './workspace/skills/p';\nreturn typeof B;");
     expect(failureOf(outcome)).toMatch(/^Bundle failed\n/);
-    expect(valueOf(await fixture.run('return 1;'))).toBe(1);
+    expect(valueFrom(await fixture.run('return 1;'))).toBe(1);
   });
 
   it('counts type-checking against the time limit and names the phase', async () => {
@@ -32,13 +32,13 @@ describe('exec: the type-checker and the bundler are isolated', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     // Another session meanwhile: answered at once by the other compiler.
     const quickStart = performance.now();
-    expect(valueOf(await fixture.run('return 1;'))).toBe(1);
+    expect(valueFrom(await fixture.run('return 1;'))).toBe(1);
     expect(performance.now() - quickStart).toBeLessThan(1_000);
 
     const outcome = await slow;
     expect(outcome).toMatchObject({ ok: false, phase: 'Timed out', message: 'Timed out after 2 s (type check)' });
     expect(performance.now() - started).toBeLessThan(3_500);
-    expect(valueOf(await fixture.run('return 2;'))).toBe(2);
+    expect(valueFrom(await fixture.run('return 2;'))).toBe(2);
   });
 
   it('refuses code over the size limit before checking it', async () => {

@@ -2,7 +2,7 @@
 // same Executor (and process) works (README.md, execute_code). Short limits keep it fast.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixtureServer, isAlive, waitForExit } from '../helpers/servers.js';
-import { failureOf, startExec, valueOf, type ExecFixture } from './helpers.js';
+import { failureOf, startExec, valueFrom, type ExecFixture } from './helpers.js';
 
 // Runs go to sandbox worker threads, as they do when built: on the calling thread (the default from
 // sources) an endless loop would hold this thread, and the compilers' answers with it, for its 2 s.
@@ -29,12 +29,12 @@ afterAll(() => fx?.close());
 
 /** After every fault: a normal execution that also reaches the server. */
 async function expectHealthy(): Promise<void> {
-  const value = valueOf(await fx.run("import { sleep } from './servers/faults';\nreturn [6 * 7, await sleep({ ms: 1 })];"));
+  const value = valueFrom(await fx.run("import { sleep } from './servers/faults';\nreturn [6 * 7, await sleep({ ms: 1 })];"));
   expect(value).toEqual([42, 'slept 1']);
 }
 
 async function serverPid(): Promise<number> {
-  return valueOf(await fx.run("import { pid } from './servers/faults';\nreturn await pid();")) as number;
+  return valueFrom(await fx.run("import { pid } from './servers/faults';\nreturn await pid();")) as number;
 }
 
 describe('guest faults', () => {
@@ -46,7 +46,7 @@ describe('guest faults', () => {
   });
 
   it('an endless loop inside a catch after an await times out too', async () => {
-    const outcome = await fx.run("await Promise.resolve();\ntry { while (true) {} } catch { while (true) {} }");
+    const outcome = await fx.run('await Promise.resolve();\ntry { while (true) {} } catch { while (true) {} }');
     expect(failureOf(outcome)).toBe('Timed out after 2 s');
     await expectHealthy();
   });
@@ -129,7 +129,9 @@ describe('guest faults', () => {
   });
 
   it('a 10 MB tool result crosses into the guest in full (the heap holds a few copies of it on the way)', async () => {
-    const value = valueOf(await fx.run("import { big } from './servers/faults';\nconst text: string = await big({ chars: 10_000_000 });\nreturn text.length;"));
+    const value = valueFrom(
+      await fx.run("import { big } from './servers/faults';\nconst text: string = await big({ chars: 10_000_000 });\nreturn text.length;"),
+    );
     expect(value).toBe(10_000_000);
   });
 });
@@ -151,7 +153,7 @@ describe('one executor, many executions at once (as serve shares it)', () => {
       'Timed out',
       'Runtime error',
     ]);
-    expect(outcomes.slice(4).map((outcome) => valueOf(outcome))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(outcomes.slice(4).map((outcome) => valueFrom(outcome))).toEqual([0, 1, 2, 3, 4, 5]);
     await expectHealthy();
   });
 });
@@ -172,7 +174,7 @@ describe('downstream faults', () => {
   });
 
   it('code can catch a crash and call the restarted server in the same execution', async () => {
-    const value = valueOf(
+    const value = valueFrom(
       await fx.run(`
 import { crash, pid } from './servers/faults';
 let caught = '';

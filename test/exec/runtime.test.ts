@@ -11,7 +11,16 @@ describe('toolValue', () => {
     ['falsy structuredContent is still the value', { content: [{ type: 'text', text: 'x' }], structuredContent: 0 }, 0],
     ['text that parses as JSON', { content: [{ type: 'text', text: '[1,"two"]' }] }, [1, 'two']],
     ['text that does not', { content: [{ type: 'text', text: 'hello' }] }, 'hello'],
-    ['several text blocks, joined by newlines', { content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }, 'a\nb'],
+    [
+      'several text blocks, joined by newlines',
+      {
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+      'a\nb',
+    ],
     ['an image among text: the blocks as they came', { content: [{ type: 'text', text: 'see' }, image] }, [{ type: 'text', text: 'see' }, image]],
     ['no content', { content: [] }, null],
   ])('%s', (_name, result, expected) => {

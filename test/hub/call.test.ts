@@ -36,7 +36,7 @@ describe('callTool: results as sent', () => {
     });
   });
 
-  it('structuredContent comes back even when it breaks the tool\'s own outputSchema', async () => {
+  it("structuredContent comes back even when it breaks the tool's own outputSchema", async () => {
     await hub.listTools('faults'); // the SDK's Client.callTool would now validate against the cached outputSchema
     expect((await hub.callTool('faults', 'mismatch', {})).structuredContent).toEqual({ wrong: true });
     expect((await hub.callTool('faults', 'echo', { value: { a: [1, 'b'] } })).structuredContent).toEqual({ value: { a: [1, 'b'] } });
@@ -47,7 +47,7 @@ describe('callTool: results as sent', () => {
     expect(result.content?.[0].text).toHaveLength(2_000_000);
   });
 
-  it('a result over the SDK\'s 10 MiB stdio limit fails clearly, and the server comes back', async () => {
+  it("a result over the SDK's 10 MiB stdio limit fails clearly, and the server comes back", async () => {
     await expect(hub.callTool('faults', 'big', { chars: 11 * 2 ** 20 })).rejects.toThrow(
       'server "faults": tool "big" failed: the server sent a message larger than 10 MiB (the stdio limit), so the connection was dropped; it will be restarted on the next call',
     );

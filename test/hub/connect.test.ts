@@ -23,11 +23,7 @@ describe('Hub: reference servers over stdio', () => {
   it('connects to server-memory, server-filesystem and server-everything concurrently and lists their tools', async () => {
     writeFileSync(join(tmp, 'hello.txt'), 'hello');
     const h = hub(
-      [
-        referenceServer.everything('everything'),
-        referenceServer.filesystem('filesystem', tmp),
-        referenceServer.memory('memory', join(tmp, 'memory.jsonl')),
-      ],
+      [referenceServer.everything('everything'), referenceServer.filesystem('filesystem', tmp), referenceServer.memory('memory', join(tmp, 'memory.jsonl'))],
       { connectTimeoutMs: 20_000 },
     );
     expect(await h.start()).toEqual([]);
@@ -67,9 +63,7 @@ describe('Hub: start failures are per server, by name', () => {
       { connectTimeoutMs: 20_000 },
     );
     const failures = await h.start();
-    expect(failures).toEqual([
-      { server: 'broken', message: 'server "broken": cannot start "runbyte-no-such-command": not found (ENOENT)' },
-    ]);
+    expect(failures).toEqual([{ server: 'broken', message: 'server "broken": cannot start "runbyte-no-such-command": not found (ENOENT)' }]);
     expect(h.connected()).toEqual(['memory']);
     expect((await h.listAll()).tools.map((entry) => entry.server)).toEqual(['memory']);
   });
@@ -122,9 +116,7 @@ describe('Hub: start failures are per server, by name', () => {
 
   it('a working directory that does not exist is named', async () => {
     const h = hub([fixtureServer('lost', 'faults.js', [], { cwd: join(tmp, 'no-such-dir') })], { connectTimeoutMs: 5000 });
-    expect(await h.start()).toEqual([
-      { server: 'lost', message: `server "lost": working directory "${join(tmp, 'no-such-dir')}" does not exist` },
-    ]);
+    expect(await h.start()).toEqual([{ server: 'lost', message: `server "lost": working directory "${join(tmp, 'no-such-dir')}" does not exist` }]);
   });
 
   it('a failed server is tried again lazily, on the next request to it', async () => {

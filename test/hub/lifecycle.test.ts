@@ -24,7 +24,6 @@ async function pidOf(h: Hub, server: string): Promise<number> {
   return Number((await h.callTool(server, 'pid', {})).content?.[0].text);
 }
 
-
 describe('onToolsChanged', () => {
   it('fires with the server name after add_tool; listTools then has the new tool; remove_tool takes it away', async () => {
     const h = hub([fixtureServer('faults', 'faults.js'), fixtureServer('other', 'faults.js')], { connectTimeoutMs: 10_000 });
@@ -50,7 +49,7 @@ describe('onToolsChanged', () => {
     expect(seen).toEqual(['faults', 'faults']);
   });
 
-  it('every notification of a burst reaches the listener (coalescing is the caller\'s job); a throwing listener is logged, not fatal', async () => {
+  it("every notification of a burst reaches the listener (coalescing is the caller's job); a throwing listener is logged, not fatal", async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const h = hub([fixtureServer('faults', 'faults.js')], { connectTimeoutMs: 10_000 });
     await h.start();

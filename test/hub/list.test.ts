@@ -65,8 +65,7 @@ describe('listTools: lenient with malformed tools', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const sent = toolsIn(HOSTILE);
     const named = sent.filter(
-      (entry): entry is { name: string } =>
-        typeof entry === 'object' && entry !== null && typeof (entry as { name?: unknown }).name === 'string',
+      (entry): entry is { name: string } => typeof entry === 'object' && entry !== null && typeof (entry as { name?: unknown }).name === 'string',
     );
     const expected = [...new Set(named.map((entry) => entry.name))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
@@ -89,7 +88,12 @@ describe('listTools: lenient with malformed tools', () => {
 describe('readTools', () => {
   const o = { type: 'object' };
   it.each([
-    ['a boolean property schema is kept', [{ name: 'a', inputSchema: { type: 'object', properties: { x: true } } }], [{ name: 'a', inputSchema: { type: 'object', properties: { x: true } } }], 0],
+    [
+      'a boolean property schema is kept',
+      [{ name: 'a', inputSchema: { type: 'object', properties: { x: true } } }],
+      [{ name: 'a', inputSchema: { type: 'object', properties: { x: true } } }],
+      0,
+    ],
     ['"type": 42 is kept', [{ name: 'a', inputSchema: { type: 42 } }], [{ name: 'a', inputSchema: { type: 42 } }], 0],
     ['a boolean inputSchema is kept', [{ name: 'a', inputSchema: true }], [{ name: 'a', inputSchema: true }], 0],
     ['a missing inputSchema becomes any object', [{ name: 'a' }], [{ name: 'a', inputSchema: o }], 1],
@@ -98,12 +102,38 @@ describe('readTools', () => {
     ['a number name: left out', [{ name: 3, inputSchema: o }], [], 1],
     ['an empty name: kept (it is callable)', [{ name: '', inputSchema: o }], [{ name: '', inputSchema: o }], 0],
     ['null and strings: left out', [null, 'x', 4], [], 3],
-    ['a repeated name: the first is kept', [{ name: 'a', inputSchema: o, description: 'one' }, { name: 'a', inputSchema: o, description: 'two' }], [{ name: 'a', inputSchema: o, description: 'one' }], 1],
+    [
+      'a repeated name: the first is kept',
+      [
+        { name: 'a', inputSchema: o, description: 'one' },
+        { name: 'a', inputSchema: o, description: 'two' },
+      ],
+      [{ name: 'a', inputSchema: o, description: 'one' }],
+      1,
+    ],
     ['a non-string description is left out', [{ name: 'a', inputSchema: o, description: 5 }], [{ name: 'a', inputSchema: o }], 0],
     ['an unusable outputSchema is left out', [{ name: 'a', inputSchema: o, outputSchema: 'x' }], [{ name: 'a', inputSchema: o }], 1],
-    ['outputSchema and title are kept', [{ name: 'a', title: 'A', inputSchema: o, outputSchema: o }], [{ name: 'a', title: 'A', inputSchema: o, outputSchema: o }], 0],
+    [
+      'outputSchema and title are kept',
+      [{ name: 'a', title: 'A', inputSchema: o, outputSchema: o }],
+      [{ name: 'a', title: 'A', inputSchema: o, outputSchema: o }],
+      0,
+    ],
     ['title falls back to annotations.title', [{ name: 'a', inputSchema: o, annotations: { title: 'T' } }], [{ name: 'a', title: 'T', inputSchema: o }], 0],
-    ['sorted by code unit, not locale', [{ name: 'b', inputSchema: o }, { name: 'B', inputSchema: o }, { name: 'a', inputSchema: o }], [{ name: 'B', inputSchema: o }, { name: 'a', inputSchema: o }, { name: 'b', inputSchema: o }], 0],
+    [
+      'sorted by code unit, not locale',
+      [
+        { name: 'b', inputSchema: o },
+        { name: 'B', inputSchema: o },
+        { name: 'a', inputSchema: o },
+      ],
+      [
+        { name: 'B', inputSchema: o },
+        { name: 'a', inputSchema: o },
+        { name: 'b', inputSchema: o },
+      ],
+      0,
+    ],
   ])('%s', (_, given, want, notes) => {
     const read = readTools(given as unknown[]);
     expect(read.tools).toEqual(want);

@@ -59,11 +59,12 @@ describe('Hub: remote servers on 127.0.0.1', () => {
   });
 
   it('a 401 is reported with the status and the body, without trying SSE', async () => {
-    const h = hub([guarded.config('guarded', { headers: { Authorization: 'Bearer wrong' } }), guarded.config('ok', { headers: { Authorization: 'Bearer s3cret' } })]);
-    const failures = await h.start();
-    expect(failures).toEqual([
-      { server: 'guarded', message: `server "guarded": cannot connect to ${guarded.url}: HTTP 401: missing or wrong bearer token` },
+    const h = hub([
+      guarded.config('guarded', { headers: { Authorization: 'Bearer wrong' } }),
+      guarded.config('ok', { headers: { Authorization: 'Bearer s3cret' } }),
     ]);
+    const failures = await h.start();
+    expect(failures).toEqual([{ server: 'guarded', message: `server "guarded": cannot connect to ${guarded.url}: HTTP 401: missing or wrong bearer token` }]);
     expect(h.connected()).toEqual(['ok']);
   });
 

@@ -35,7 +35,10 @@ afterAll(() => pool.close());
 
 type Runner = (script: string, limits?: Partial<SandboxLimits>, host?: Record<string, HostFunction>) => Promise<SandboxOutcome>;
 const where: [string, Runner][] = [
-  ['through the worker pool', (script, limits = {}, host = {}) => pool.run(script, { limits: { memoryBytes: MEMORY_BYTES, timeoutMs: 20_000, ...limits }, host })],
+  [
+    'through the worker pool',
+    (script, limits = {}, host = {}) => pool.run(script, { limits: { memoryBytes: MEMORY_BYTES, timeoutMs: 20_000, ...limits }, host }),
+  ],
   ['on the calling thread', (script, limits = {}, host = {}) => runHere(script, { limits: { memoryBytes: MEMORY_BYTES, timeoutMs: 20_000, ...limits }, host })],
 ];
 
@@ -84,7 +87,12 @@ describe.each(where)('copies out of the sandbox, %s', (_where, run) => {
 
   it('host-call arguments longer than maxArgChars reject in the guest and never reach the host', async () => {
     let calls = 0;
-    const host = { take: async (text: unknown) => (calls++, (text as string).length) };
+    const host = {
+      take: async (text: unknown) => {
+        calls++;
+        return (text as string).length;
+      },
+    };
     const limits = { memoryBytes: BIG_GUEST };
     const { value: outcome, grownBytes } = await peakRssGrowth(() =>
       run(program(`try { await take('a'.repeat(${VALUE})); return 'sent'; } catch (e) { return [e.name, e.message]; }`), limits, host),

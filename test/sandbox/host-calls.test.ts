@@ -14,7 +14,7 @@ function program(body: string): string {
   return `globalThis.__runbyteMain = async function main() {\n${body}\n};`;
 }
 
-function valueOf(outcome: SandboxOutcome): unknown {
+function valueFrom(outcome: SandboxOutcome): unknown {
   if (!outcome.ok) throw new Error(`expected success, got ${outcome.kind}: ${outcome.message}`);
   return outcome.json === undefined ? undefined : JSON.parse(outcome.json);
 }
@@ -47,11 +47,13 @@ describe.each(where)('host calls at once, %s', (_where, run) => {
   it('40,000 calls in one Promise.all all settle, at most 1,000 out on the host at once', async () => {
     const { host, most } = counted();
     const outcome = await run(
-      program('const xs = await Promise.all(Array.from({ length: 40000 }, (_, i) => echo(i))); return [xs.length, xs[0], xs[39999], xs.every((x, i) => x === i)];'),
+      program(
+        'const xs = await Promise.all(Array.from({ length: 40000 }, (_, i) => echo(i))); return [xs.length, xs[0], xs[39999], xs.every((x, i) => x === i)];',
+      ),
       host,
       { memoryBytes: 256 * MiB },
     );
-    expect(valueOf(outcome)).toEqual([40000, 0, 39999, true]);
+    expect(valueFrom(outcome)).toEqual([40000, 0, 39999, true]);
     expect(most()).toBeLessThanOrEqual(1_000);
   });
 
@@ -72,7 +74,7 @@ describe.each(where)('host calls at once, %s', (_where, run) => {
       host,
       { timeoutMs: 5_000 },
     );
-    expect(valueOf(outcome)).toBe((300 * 299) / 2);
+    expect(valueFrom(outcome)).toBe((300 * 299) / 2);
   });
 
   it('maxCallsInFlight sets the limit; waiting calls start in order as earlier ones settle', async () => {
@@ -90,12 +92,10 @@ describe.each(where)('host calls at once, %s', (_where, run) => {
         return value;
       },
     };
-    const outcome = await run(
-      program('return await Promise.all(Array.from({ length: 30 }, (_, i) => echo(i).catch((e) => e.message)));'),
-      host,
-      { maxCallsInFlight: 4 },
-    );
-    expect(valueOf(outcome)).toEqual(Array.from({ length: 30 }, (_, i) => (i === 7 ? 'seven' : i)));
+    const outcome = await run(program('return await Promise.all(Array.from({ length: 30 }, (_, i) => echo(i).catch((e) => e.message)));'), host, {
+      maxCallsInFlight: 4,
+    });
+    expect(valueFrom(outcome)).toEqual(Array.from({ length: 30 }, (_, i) => (i === 7 ? 'seven' : i)));
     expect(most).toBe(4);
     expect(order).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
@@ -107,6 +107,6 @@ describe.each(where)('host calls at once, %s', (_where, run) => {
       timeoutMs: 300,
     });
     expect(outcome).toMatchObject({ ok: false, kind: 'timeout' });
-    expect(valueOf(await run(program('return await echo(6 * 7);'), counted().host))).toBe(42);
+    expect(valueFrom(await run(program('return await echo(6 * 7);'), counted().host))).toBe(42);
   });
 });

@@ -16,7 +16,7 @@ function run(body: string, options: { host?: Record<string, HostFunction>; timeo
   });
 }
 
-function valueOf(outcome: SandboxOutcome): unknown {
+function valueFrom(outcome: SandboxOutcome): unknown {
   if (!outcome.ok) throw new Error(`expected success, got ${outcome.kind}: ${outcome.message}`);
   return outcome.json === undefined ? undefined : JSON.parse(outcome.json);
 }
@@ -28,7 +28,7 @@ function failure(outcome: SandboxOutcome) {
 
 /** After a fault, the same process must still run code normally. */
 async function expectHealthy(): Promise<void> {
-  expect(valueOf(await run('return 6 * 7;'))).toBe(42);
+  expect(valueFrom(await run('return 6 * 7;'))).toBe(42);
 }
 
 describe('values', () => {
@@ -39,7 +39,7 @@ describe('values', () => {
     ['null', 'return null;', null],
     ['a Date, as JSON does', 'return new Date(0);', '1970-01-01T00:00:00.000Z'],
   ])('returns %s', async (_name, body, want) => {
-    expect(valueOf(await run(body))).toEqual(want);
+    expect(valueFrom(await run(body))).toEqual(want);
   });
 
   it('reports undefined as no json', async () => {
@@ -59,14 +59,14 @@ describe('values', () => {
 
   it('returns a 10 MB string with unicode in full', async () => {
     const outcome = await run('return "x".repeat(10 * 1024 * 1024) + "é🎉";', { memoryBytes: 256 * MiB });
-    const value = valueOf(outcome) as string;
+    const value = valueFrom(outcome) as string;
     expect(value.length).toBe(10 * 1024 * 1024 + 3);
     expect(value.endsWith('xé🎉')).toBe(true);
   });
 
   it('returns long unicode text without splitting surrogate pairs', async () => {
     const outcome = await run('return "a" + "🎉".repeat(100000);');
-    expect(valueOf(outcome)).toBe(`a${'🎉'.repeat(100000)}`);
+    expect(valueFrom(outcome)).toBe(`a${'🎉'.repeat(100000)}`);
   });
 
   it('fails a value JSON cannot encode as a runtime error', async () => {
@@ -135,7 +135,7 @@ describe('timers', () => {
         setTimeout(resolve, 50);
       });
       return order;`);
-    expect(valueOf(outcome)).toEqual(['a', 'b!', 'c']);
+    expect(valueFrom(outcome)).toEqual(['a', 'b!', 'c']);
   });
 
   it('clearTimeout cancels a pending callback', async () => {
@@ -146,7 +146,7 @@ describe('timers', () => {
       clearTimeout(12345);
       await new Promise((resolve) => setTimeout(resolve, 30));
       return fired;`);
-    expect(valueOf(outcome)).toBe(false);
+    expect(valueFrom(outcome)).toBe(false);
   });
 
   it('really waits', async () => {
@@ -174,12 +174,12 @@ describe('host functions', () => {
     };
     const outcome = await run('return await echo("s", 1, { u: undefined, n: null }, [undefined]);', { host });
     expect(seen).toEqual([['s', 1, { n: null }, [null]]]);
-    expect(valueOf(outcome)).toEqual({ got: ['s', 1, { n: null }, [null]], at: '1970-01-01T00:00:00.000Z' });
+    expect(valueFrom(outcome)).toEqual({ got: ['s', 1, { n: null }, [null]], at: '1970-01-01T00:00:00.000Z' });
   });
 
   it('resolves undefined as undefined', async () => {
     const outcome = await run('const v = await nothing(); return typeof v;', { host: { nothing: async () => undefined } });
-    expect(valueOf(outcome)).toBe('undefined');
+    expect(valueFrom(outcome)).toBe('undefined');
   });
 
   it('runs 100 parallel calls concurrently on the host', async () => {
@@ -200,7 +200,7 @@ describe('host functions', () => {
       { host },
     );
     const elapsed = performance.now() - started;
-    expect(valueOf(outcome)).toBe(9900);
+    expect(valueFrom(outcome)).toBe(9900);
     expect(most).toBe(100);
     expect(elapsed).toBeLessThan(1_000);
   });
@@ -211,11 +211,8 @@ describe('host functions', () => {
         throw new Error('memory.create_entities failed: boom');
       },
     };
-    const outcome = await run(
-      'try { await failing(); return "no"; } catch (e) { return [e instanceof Error, e.message]; }',
-      { host },
-    );
-    expect(valueOf(outcome)).toEqual([true, 'memory.create_entities failed: boom']);
+    const outcome = await run('try { await failing(); return "no"; } catch (e) { return [e instanceof Error, e.message]; }', { host });
+    expect(valueFrom(outcome)).toEqual([true, 'memory.create_entities failed: boom']);
   });
 
   it('an uncaught host rejection is a runtime error with its message', async () => {
@@ -231,7 +228,7 @@ describe('host functions', () => {
       }) as unknown as HostFunction,
     };
     const outcome = await run('try { await sync(); } catch (e) { return e.message; }', { host });
-    expect(valueOf(outcome)).toBe('sync throw');
+    expect(valueFrom(outcome)).toBe('sync throw');
   });
 
   it('passes large host values in full', async () => {
@@ -239,14 +236,14 @@ describe('host functions', () => {
     const outcome = await run('const v = await big(); return [v.text.length, v.text.slice(-2), v.list.length, v.list.at(-1)];', {
       host: { big: async () => big },
     });
-    expect(valueOf(outcome)).toEqual([300_000, 'éé', 20_000, 19_999]);
+    expect(valueFrom(outcome)).toEqual([300_000, 'éé', 20_000, 19_999]);
   });
 
   it('is exposed under exactly the names given', async () => {
     const outcome = await run('return [typeof __runbyteCallTool, typeof other];', {
       host: { __runbyteCallTool: async () => ({ content: [] }) },
     });
-    expect(valueOf(outcome)).toEqual(['function', 'undefined']);
+    expect(valueFrom(outcome)).toEqual(['function', 'undefined']);
   });
 });
 
@@ -257,7 +254,7 @@ describe('isolation', () => {
       Promise: typeof Promise, JSON: typeof JSON, Date: typeof Date, Math: typeof Math,
       setTimeout: typeof setTimeout, clearTimeout: typeof clearTimeout, console: typeof console,
     };`);
-    expect(valueOf(outcome)).toEqual({
+    expect(valueFrom(outcome)).toEqual({
       process: 'undefined',
       require: 'undefined',
       fetch: 'undefined',
@@ -274,7 +271,7 @@ describe('isolation', () => {
 
   it('gives every run a fresh global object', async () => {
     await run('globalThis.leftover = 1; return 0;');
-    expect(valueOf(await run('return typeof leftover;'))).toBe('undefined');
+    expect(valueFrom(await run('return typeof leftover;'))).toBe('undefined');
   });
 });
 
@@ -406,7 +403,7 @@ describe('faults', () => {
       return [echoed, (await echo("v".repeat(200000))).length];`,
       { host: { echo: async (value: unknown) => value } },
     );
-    if (outcome.ok) expect(valueOf(outcome)).toEqual([{ kept: true }, 200000]);
+    if (outcome.ok) expect(valueFrom(outcome)).toEqual([{ kept: true }, 200000]);
     else expect(outcome.kind).toBe('memory');
     await expectHealthy();
   });

@@ -15,7 +15,7 @@ function options(timeoutMs: number, host: Record<string, HostFunction> = {}) {
   return { limits: { memoryBytes: 64 * MiB, timeoutMs }, host };
 }
 
-function valueOf(outcome: SandboxOutcome): unknown {
+function valueFrom(outcome: SandboxOutcome): unknown {
   if (!outcome.ok) throw new Error(`expected success, got ${outcome.kind}: ${outcome.message}`);
   return outcome.json === undefined ? undefined : JSON.parse(outcome.json);
 }
@@ -46,10 +46,8 @@ describe('worker pool', () => {
     const spun = await spinning;
     const spinMs = performance.now() - spinStart;
     clearInterval(ticker);
-    console.log(
-      `trivial run during a 2 s spin: ${trivialMs.toFixed(1)} ms; spin ended after ${spinMs.toFixed(0)} ms; main-thread lag ≤ ${lag.toFixed(1)} ms`,
-    );
-    expect(valueOf(trivial)).toBe(42);
+    console.log(`trivial run during a 2 s spin: ${trivialMs.toFixed(1)} ms; spin ended after ${spinMs.toFixed(0)} ms; main-thread lag ≤ ${lag.toFixed(1)} ms`);
+    expect(valueFrom(trivial)).toBe(42);
     expect(trivialMs).toBeLessThan(500);
     expect(spun).toMatchObject({ ok: false, kind: 'timeout', message: 'execution exceeded 2000 ms', logs: [{ level: 'log', text: 'spinning' }] });
     expect(spinMs).toBeLessThan(2_000 + 500);
@@ -81,7 +79,7 @@ describe('worker pool', () => {
       `),
       options(2_000, host),
     );
-    expect(valueOf(outcome)).toEqual({
+    expect(valueFrom(outcome)).toEqual({
       one: { sum: 3, at: '1970-01-01T00:00:00.000Z' },
       last: { sum: 98, at: '1970-01-01T00:00:00.000Z' },
       error: 'no such thing',
@@ -100,12 +98,12 @@ describe('worker pool', () => {
     const summed = await pool.run(loop, options(10_000, echo));
     const perCallUs = ((performance.now() - started) * 1000) / calls;
     console.log(`host call through the worker: ${perCallUs.toFixed(0)} µs per call (sequential, ${calls} calls)`);
-    expect(valueOf(summed)).toBe((calls * (calls - 1)) / 2);
+    expect(valueFrom(summed)).toBe((calls * (calls - 1)) / 2);
   });
 
   it('queues runs when every worker is busy', async () => {
     const outcomes = await Promise.all([...Array(6).keys()].map((i) => pool.run(program(`return ${i} * 2;`), options(2_000))));
-    expect(outcomes.map(valueOf)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(outcomes.map(valueFrom)).toEqual([0, 2, 4, 6, 8, 10]);
     expect(pool.workers).toBeLessThanOrEqual(2);
   });
 });
@@ -126,7 +124,7 @@ describe('hard kill', () => {
     expect(elapsed).toBeLessThan(1_500);
     expect(pool.workers).toBe(0);
     // The next run gets a fresh worker.
-    expect(valueOf(await pool.run(program('return 6 * 7;'), options(2_000)))).toBe(42);
+    expect(valueFrom(await pool.run(program('return 6 * 7;'), options(2_000)))).toBe(42);
     expect(pool.workers).toBe(1);
   });
 
@@ -141,6 +139,6 @@ describe('hard kill', () => {
     expect(outcome).toMatchObject({ ok: false, kind: 'timeout' });
     await sleep(600);
     expect(answered).toBe(true);
-    expect(valueOf(await pool.run(program('return 1;'), options(2_000)))).toBe(1);
+    expect(valueFrom(await pool.run(program('return 1;'), options(2_000)))).toBe(1);
   });
 });

@@ -35,6 +35,7 @@ function inspector(args: string[], cwd: string): Promise<CliResult> {
 }
 
 /** The JSON the Inspector prints for a successful method. */
+// biome-ignore lint/suspicious/noExplicitAny: the Inspector's JSON is read loosely by the assertions below
 function answer(result: CliResult): any {
   expect(result.code, `mcp-inspector failed:\n${result.stderr}\n${result.stdout}`).toBe(0);
   const start = result.stdout.indexOf('{');
@@ -42,6 +43,7 @@ function answer(result: CliResult): any {
   return JSON.parse(result.stdout.slice(start));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a tools/call result as the Inspector printed it
 function firstText(result: any): string {
   return result.content[0].text;
 }
@@ -68,9 +70,7 @@ describe('the MCP Inspector CLI against runbyte serve', () => {
   });
 
   it('calls execute_code', async () => {
-    const called = answer(
-      await inspector([...target, '--method', 'tools/call', '--tool-name', 'execute_code', '--tool-arg', 'code=return 1+1'], cwd),
-    );
+    const called = answer(await inspector([...target, '--method', 'tools/call', '--tool-name', 'execute_code', '--tool-arg', 'code=return 1+1'], cwd));
     expect(called.isError).toBeFalsy();
     expect(firstText(called)).toBe('2');
   });
@@ -125,9 +125,7 @@ describe('the MCP Inspector CLI against runbyte serve', () => {
     it('lists the tools and calls execute_code', async () => {
       const listed = answer(await inspector([server.url, '--method', 'tools/list'], cwd));
       expect(listed.tools.map((tool: { name: string }) => tool.name)).toEqual(['list_directory', 'read_file', 'execute_code']);
-      const called = answer(
-        await inspector([server.url, '--method', 'tools/call', '--tool-name', 'execute_code', '--tool-arg', 'code=return [6 * 7]'], cwd),
-      );
+      const called = answer(await inspector([server.url, '--method', 'tools/call', '--tool-name', 'execute_code', '--tool-arg', 'code=return [6 * 7]'], cwd));
       expect(JSON.parse(firstText(called))).toEqual([42]);
     });
   });

@@ -94,7 +94,8 @@ describe('serve: agent code reaches nothing outside the virtual tree and stalls 
   });
 
   it("answers the other session's writes at once while the agent's 20,000 queued writes are cut off", async () => {
-    const flood = "import * as fs from '@runbyte/fs';\nfor (let i = 0; i < 20000; i++) void fs.writeFile('many/d' + i + '/f', '').catch(() => {});\nreturn 'queued';";
+    const flood =
+      "import * as fs from '@runbyte/fs';\nfor (let i = 0; i < 20000; i++) void fs.writeFile('many/d' + i + '/f', '').catch(() => {});\nreturn 'queued';";
     const busy = execute(agent, flood);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = performance.now();

@@ -63,7 +63,9 @@ function conversation(getClient: () => Client) {
       arguments: { code: "import { searchNodes } from './servers/memory';\n\nawait searchNodes({ qeury: 'Acme' });\n" },
     });
     expect(typeError.isError).toBe(true);
-    expect(texts(typeError)[0]).toMatch(/^Type check failed\ncode\.ts\(3,21\): error TS2561: Object literal may only specify known properties, but 'qeury' does not exist in type 'SearchNodesArgs'\. Did you mean to write 'query'\?/);
+    expect(texts(typeError)[0]).toMatch(
+      /^Type check failed\ncode\.ts\(3,21\): error TS2561: Object literal may only specify known properties, but 'qeury' does not exist in type 'SearchNodesArgs'\. Did you mean to write 'query'\?/,
+    );
 
     const timeout = await client.callTool({ name: 'execute_code', arguments: { code: 'while (true) {}' } });
     expect(timeout.isError).toBe(true);
@@ -94,7 +96,12 @@ describe('serve over streamable HTTP', () => {
   conversation(() => client);
 
   it('answers 401 without the token and 403 to a foreign Origin', async () => {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    });
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     expect((await fetch(server.url, { method: 'POST', headers, body })).status).toBe(401);
     expect((await fetch(server.url, { method: 'POST', headers: { ...headers, authorization: 'Bearer wrong' }, body })).status).toBe(401);

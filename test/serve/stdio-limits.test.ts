@@ -75,7 +75,9 @@ describe('serve over stdio: raw lines', () => {
   };
 
   it('answers an oversized request whose id comes first, a line that is not JSON, and then the next request', async () => {
-    write(`${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`);
+    write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`,
+    );
     expect((await reply(0)).result).toBeTruthy();
     write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
 

@@ -47,9 +47,7 @@ describe('list_directory', () => {
   });
 
   it('adds one-line descriptions from the JSDoc of each tool function', async () => {
-    expect(await vfs.list('/servers/memory', { withDescriptions: true })).toBe(
-      'createEntities.ts\nreadGraph.ts - Read the entire knowledge graph\nindex.ts',
-    );
+    expect(await vfs.list('/servers/memory', { withDescriptions: true })).toBe('createEntities.ts\nreadGraph.ts - Read the entire knowledge graph\nindex.ts');
   });
 });
 

@@ -58,7 +58,6 @@ async function start(servers: ServerConfig[], options: ConstructorParameters<typ
   return { config, hub, regenerator, seen, out: config.outDir };
 }
 
-
 describe('Regenerator', () => {
   it("add_tool rewrites only that server's files, the lock and the indexes; remove_tool prunes the file", async () => {
     const { hub, regenerator, seen, out } = await start([fixtureServer('faults', 'faults.js'), fixtureServer('other', 'faults.js')]);
@@ -75,9 +74,7 @@ describe('Regenerator', () => {
     expect(seen).toHaveLength(1);
     const [regeneration] = seen;
     expect(regeneration!.reason).toBe('list_changed');
-    expect(regeneration!.changes).toEqual([
-      { server: 'faults', kind: 'updated', tools: 13, addedTools: ['new_tool'], removedTools: [], changedTools: [] },
-    ]);
+    expect(regeneration!.changes).toEqual([{ server: 'faults', kind: 'updated', tools: 13, addedTools: ['new_tool'], removedTools: [], changedTools: [] }]);
     expect(formatChange(regeneration!.changes[0]!)).toBe('↻ faults: 13 tools (+1: new_tool)');
     expect(regeneration!.paths.map((path) => path.slice(out.length + 1)).sort()).toEqual([
       'runbyte.lock.json',
@@ -172,9 +169,7 @@ describe('Regenerator', () => {
     await hub.callTool('faults', 'crash', {}).catch(() => {});
     await hub.callTool('faults', 'pid', {});
     await eventually(() => seen.length === 1);
-    expect(seen[0]!.changes).toEqual([
-      { server: 'faults', kind: 'updated', tools: 12, addedTools: [], removedTools: [], changedTools: [] },
-    ]);
+    expect(seen[0]!.changes).toEqual([{ server: 'faults', kind: 'updated', tools: 12, addedTools: [], removedTools: [], changedTools: [] }]);
     expect(formatChange(seen[0]!.changes[0]!, { quiet: true })).toBeUndefined();
     expect(await regenerator.settled()).toBe(true);
   });

@@ -76,10 +76,7 @@ describe('serve keeps the SDK current', () => {
   it('remove_tool: it disappears from disk and listings, and calling it is a type error', async () => {
     const removed = await execute(`import { removeTool } from './servers/faults';\nreturn await removeTool({ name: 'new_tool' });`);
     expect(removed).toEqual({ isError: false, text: '"removed new_tool"' });
-    measured.removeVisibleMs = await within(
-      2000,
-      async () => !existsSync(toolFile()) && !(await listing('/servers/faults')).includes('newTool.ts'),
-    );
+    measured.removeVisibleMs = await within(2000, async () => !existsSync(toolFile()) && !(await listing('/servers/faults')).includes('newTool.ts'));
     const called = await execute(`import { newTool } from './servers/faults';\nreturn await newTool({});`);
     expect(called.isError).toBe(true);
     expect(called.text.split('\n')[0]).toBe('Type check failed');

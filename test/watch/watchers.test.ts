@@ -17,7 +17,6 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 describe('watchFiles', () => {
   it('reports added, changed (in place and by rename) and removed files in batches, never temp files; creates missing folders', async () => {
     const sdk = join(tmp, 'files/generated');

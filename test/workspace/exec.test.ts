@@ -95,12 +95,7 @@ describe('@runbyte/fs from agent code', () => {
         "return (await fs.listDir('/workspace', { recursive: true })).map((entry) => `${entry.path} ${entry.type}`);",
       ),
     );
-    expect(written).toEqual([
-      '/workspace/notes directory',
-      '/workspace/notes/todo.md file',
-      '/workspace/state directory',
-      '/workspace/state/cursor.json file',
-    ]);
+    expect(written).toEqual(['/workspace/notes directory', '/workspace/notes/todo.md file', '/workspace/state directory', '/workspace/state/cursor.json file']);
 
     const read = await value(
       first.executor,
@@ -122,7 +117,9 @@ describe('@runbyte/fs from agent code', () => {
   it('is typed: misuse of @runbyte/fs fails the type check', async () => {
     const outcome = await failure(first.executor, src("import * as fs from '@runbyte/fs';", "await fs.writeFile('x.txt', { a: 1 });"));
     expect(outcome.phase).toBe('Type check failed');
-    expect(outcome.message).toMatch(/^Type check failed\ncode\.ts\(2,29\): error TS2345: Argument of type '\{ a: number; \}' is not assignable to parameter of type 'string'\./);
+    expect(outcome.message).toMatch(
+      /^Type check failed\ncode\.ts\(2,29\): error TS2345: Argument of type '\{ a: number; \}' is not assignable to parameter of type 'string'\./,
+    );
   });
 
   it('throws FsError with a code the agent can test, and an uncaught one names the path', async () => {
@@ -255,7 +252,9 @@ describe('skills across a restart', () => {
 
     // The skill's types reach the agent's code.
     const misuse = await failure(after.executor, src("import { addPeople } from './workspace/skills/people';", "return await addPeople('Ada');"));
-    expect(misuse.message).toMatch(/^Type check failed\ncode\.ts\(2,24\): error TS2345: Argument of type 'string' is not assignable to parameter of type 'string\[\]'\./);
+    expect(misuse.message).toMatch(
+      /^Type check failed\ncode\.ts\(2,24\): error TS2345: Argument of type 'string' is not assignable to parameter of type 'string\[\]'\./,
+    );
   });
 
   it('a type error inside a skill fails the check with its own file and line', async () => {
@@ -280,7 +279,10 @@ describe('skills across a restart', () => {
     // The server now wants a `source` on every entity: regenerate by hand, as a changed server would.
     const toolFile = join(config.outDir, 'servers/memory/createEntities.ts');
     const original = readFileSync(toolFile, 'utf8');
-    const argsEnd = original.indexOf('export type CreateEntitiesResult') >= 0 ? original.indexOf('export type CreateEntitiesResult') : original.indexOf('export interface CreateEntitiesResult');
+    const argsEnd =
+      original.indexOf('export type CreateEntitiesResult') >= 0
+        ? original.indexOf('export type CreateEntitiesResult')
+        : original.indexOf('export interface CreateEntitiesResult');
     const changed = original.slice(0, argsEnd).replace('entityType: string;', 'entityType: string;\n    source: string;') + original.slice(argsEnd);
     expect(changed).not.toBe(original);
     writeFileSync(toolFile, changed);
@@ -344,7 +346,13 @@ describe('limits', () => {
     // A second process sharing the folder (a second `runbyte serve`): its own workspace, its own queue.
     const other = start();
     const writer = (letter: string) =>
-      src("import * as fs from '@runbyte/fs';", 'for (let round = 0; round < 5; round++) {', `  await fs.writeFile('shared/big.txt', '${letter}'.repeat(2_000_000));`, '}', 'return true;');
+      src(
+        "import * as fs from '@runbyte/fs';",
+        'for (let round = 0; round < 5; round++) {',
+        `  await fs.writeFile('shared/big.txt', '${letter}'.repeat(2_000_000));`,
+        '}',
+        'return true;',
+      );
     const reader = src(
       "import * as fs from '@runbyte/fs';",
       'const seen = [];',

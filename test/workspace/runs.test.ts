@@ -139,7 +139,9 @@ describe('through the Executor', () => {
 
     const next = await within(
       5_000,
-      executor.execute(["import * as fs from '@runbyte/fs';", "await fs.writeFile('after.txt', 'prompt');", "return await fs.readFile('after.txt');"].join('\n')),
+      executor.execute(
+        ["import * as fs from '@runbyte/fs';", "await fs.writeFile('after.txt', 'prompt');", "return await fs.readFile('after.txt');"].join('\n'),
+      ),
     );
     expect(next.value).toMatchObject({ ok: true, value: '"prompt"' });
     expect(next.value.ok && next.value.timings.runMs).toBeLessThan(1_000);

@@ -321,7 +321,7 @@ describe('keepOversized', () => {
     const { dir } = makeRoot();
     // 2,500 bytes for files, plus the folder results/.
     const { keepOversized, call } = open({ dir, quotaBytes: 4096 + 2500 });
-    await call('writeFile', 'results/mine.json', '"'.padEnd(999, 'm') + '"');
+    await call('writeFile', 'results/mine.json', `${'"'.padEnd(999, 'm')}"`);
     const first = await keepOversized(JSON.stringify('a'.repeat(700)));
     await new Promise((resolve) => setTimeout(resolve, 5));
     const second = await keepOversized(JSON.stringify('b'.repeat(700)));
