@@ -6,6 +6,7 @@ import { formatDiagnostic, toDiagnostics, type BundleDiagnostic, type RspackErro
 import { Guard } from './guard.js';
 import { VirtualInputFs } from './input-fs.js';
 import { MAP_ASSET, rspackOptions, SCRIPT_ASSET } from './options.js';
+import { SerialQueue } from '../shared/values.js';
 
 /** A source map v3 as Rspack writes it; sources are virtual paths (`/code.ts`, `/servers/…`, `/workspace/…`). */
 export interface RawSourceMap {
@@ -71,7 +72,7 @@ export class Bundler {
   private readonly guard: Guard;
   private compiler?: Compiler;
   private rspack?: Promise<RspackModule>;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   /** Rspack paths to name as modified on the next build. */
   private pending = new Set<string>();
   private closed = false;
@@ -93,9 +94,7 @@ export class Bundler {
    */
   bundle(preparedCode: string): Promise<BundleResult> {
     if (this.closed) return Promise.reject(new Error('runbyte: the bundler is closed'));
-    const result = this.queue.then(() => this.build(preparedCode));
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.queue.run(() => this.build(preparedCode));
   }
 
   /**
@@ -120,7 +119,7 @@ export class Bundler {
   /** Waits for the bundles already asked for, then shuts the compiler down; later calls reject. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue;
+    await this.queue.idle();
     const compiler = this.compiler;
     this.compiler = undefined;
     if (compiler) await new Promise<void>((resolve) => compiler.close(() => resolve()));

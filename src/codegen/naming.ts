@@ -28,6 +28,7 @@
  * order, so adding a tool does not rename unrelated ones.
  */
 import { shortHash } from '../shared/json.js';
+import { compareStrings } from '../shared/values.js';
 
 /** Words that cannot name a function or a namespace in strict ES module code, or that would mislead. */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
@@ -266,9 +267,4 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** True for an ASCII identifier name (reserved words included: they are fine as property names). */
 export function isIdentifierName(text: string): boolean {
   return IDENTIFIER.test(text);
-}
-
-/** Code-unit order: the same everywhere, unlike localeCompare. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

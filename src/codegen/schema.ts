@@ -12,6 +12,7 @@ import { commentLine, docText, stringLiteral } from './escape.js';
 import { defTypeSuffix, hashedName } from './naming.js';
 import { printDeclaration, printType } from './print.js';
 import { intersectionOf, keyword, NEVER, unionOf, UNKNOWN, unknownWith, type Member, type ObjectNode, type TypeNode } from './type-node.js';
+import { compareStrings, isObject } from '../shared/values.js';
 
 /** Deeper nesting than this becomes `unknown /* too deep *\/`. */
 export const MAX_DEPTH = 24;
@@ -21,10 +22,6 @@ const MAX_INLINED = 200;
 const MAX_DEFAULT_CHARS = 60;
 
 type SchemaObject = { [key: string]: unknown };
-
-function isObject(value: unknown): value is SchemaObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function own(object: SchemaObject, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
@@ -314,7 +311,7 @@ export class SchemaConverter {
         else rootBound = true;
       });
     }
-    const entries = [...reached].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = [...reached].sort(([a], [b]) => compareStrings(a, b));
     const signature = `${container}/${key}\0${rootBound ? root.id : ''}\0${stableStringify(entries)}`;
     this.closures.set(cacheKey, signature);
     return signature;

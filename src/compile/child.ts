@@ -9,6 +9,7 @@ import { formatDiagnostic, prepareAgentCode, TypeChecker } from '../check/index.
 import { messageOf } from '../shared/errors.js';
 import { CODE_PATH } from '../vfs/roots.js';
 import type { Compiled, CompilerSetup, FromCompiler, ToCompiler } from './protocol.js';
+import { SerialQueue } from '../shared/values.js';
 
 const send = (message: FromCompiler) => process.send?.(message);
 // The server is gone (or closed the channel): nothing is left to compile for.
@@ -23,12 +24,8 @@ const bundler = new Bundler(setup.roots, {
 });
 
 /** Compiles are serialised: the pool sends one at a time, and priming must not overlap one. */
-let queue: Promise<unknown> = Promise.resolve();
-const serial = <T>(work: () => Promise<T>): Promise<T> => {
-  const result = queue.then(work);
-  queue = result.catch(() => undefined);
-  return result;
-};
+const queue = new SerialQueue();
+const serial = <T>(work: () => Promise<T>): Promise<T> => queue.run(work);
 
 process.on('message', (message: ToCompiler) => {
   if (message.type === 'invalidate') {

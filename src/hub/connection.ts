@@ -16,6 +16,7 @@ import { StderrTail } from './stderr.js';
 import { readTools } from './tools.js';
 import type { CallOptions, ToolCallResult, ToolsChangedReason } from './types.js';
 import { describeValue, malformedProblem, readLeniently } from './wire.js';
+import { isObject } from '../shared/values.js';
 
 /** A restart is tried at most this often once a server has failed twice in a row. */
 const RETRY_INTERVAL_MS = 1000;
@@ -475,10 +476,6 @@ class StartError extends Error {}
 
 function isClosedError(error: unknown): boolean {
   return error instanceof McpError && error.code === ErrorCode.ConnectionClosed;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isDirectory(path: string): boolean {

@@ -1,4 +1,5 @@
 import type { JsonSchema, ToolSpec } from '../shared/tool-spec.js';
+import { compareStrings, isObject } from '../shared/values.js';
 
 /** What the lenient reading of `tools/list` kept, and why it left out the rest. */
 export interface ReadTools {
@@ -50,13 +51,8 @@ export function readTools(entries: unknown[]): ReadTools {
     }
     byName.set(name, spec);
   });
-  // Code-unit order, not localeCompare: the same list must sort the same on every machine.
-  const tools = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const tools = [...byName.values()].sort((a, b) => compareStrings(a.name, b.name));
   return { tools, notes };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isSchema(value: unknown): value is JsonSchema {

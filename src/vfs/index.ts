@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { JailError, listInside, readInside } from './jail.js';
 import { jailLocation, type JailLocation, type VfsRoots } from './roots.js';
+import { compareStrings } from '../shared/values.js';
 
 export { CODE_PATH, toHostPath, toVirtualPath, type VfsRoots } from './roots.js';
 export { isInside, JailError, openInside, readInside, readInsideSync, resolveInside, statInsideSync, type Inside, type JailReason } from './jail.js';
@@ -124,7 +125,7 @@ function refusal(error: unknown, virtual: string, messages: Partial<Record<strin
 function listOrder(a: string, b: string): number {
   if (a === 'index.ts') return 1;
   if (b === 'index.ts') return -1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareStrings(a, b);
 }
 
 /** The first sentence of the JSDoc on a tool file's exported function, at most 100 characters. */

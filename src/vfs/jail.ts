@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { compareStrings } from '../shared/values.js';
 
 /**
  * The one path jail: every read and write of the generated SDK and of the workspace resolves its
@@ -203,7 +204,7 @@ export function listInside(root: string, relPath: string): Promise<Listed[]> {
     // A folder swapped for a link since the lstat fails here (O_NOFOLLOW); the root's own link is its verified descriptor.
     const folder = await openFolder(at.path, !at.name);
     try {
-      const names = (await readdir(folder.base)).filter((name) => !isTempName(name)).sort(byName);
+      const names = (await readdir(folder.base)).filter((name) => !isTempName(name)).sort(compareStrings);
       const listed: Listed[] = [];
       for (const name of names) {
         let info = await lstat(`${folder.base}/${name}`).catch(missing);
@@ -514,10 +515,6 @@ function insideRel(root: string, path: string): string | undefined {
   if (rel === '') return '';
   if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
   return sep === '/' ? rel : rel.split(sep).join('/');
-}
-
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function outside(relPath: string): JailError {
