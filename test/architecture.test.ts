@@ -26,7 +26,7 @@ function imports(): { file: string; folder: string; specifier: string }[] {
 
 const all = imports();
 
-/** Heavy dependencies each belong to one stage (STYLE.md, "Layout"). */
+/** Heavy dependencies each belong to one stage (docs/architecture.md). */
 const OWNERS: [RegExp, string[]][] = [
   [/^@oclif\/core/, ['commands']],
   [/^ts-morph/, ['codegen']],

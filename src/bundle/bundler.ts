@@ -61,7 +61,7 @@ interface Captured {
  * Speed: one compiler, created on first use and reused (development mode, memory cache,
  * incremental). Each build names what changed in `modifiedFiles`: the code, the files given to
  * `invalidate()`, and workspace files whose mtime or size moved; without that Rspack returns the
- * last bundle (TOOLCHAIN.md, trap 7). Builds are serialised: one compiler runs one build at a time.
+ * last bundle (docs/decisions.md, trap 7). Builds are serialised: one compiler runs one build at a time.
  * Output stays in memory: nothing is emitted.
  */
 export class Bundler {
@@ -173,7 +173,7 @@ export class Bundler {
   }
 
   private async createCompiler(): Promise<Compiler> {
-    // Loaded on first use: commands that never bundle do not pay ~100–250 ms for it (TOOLCHAIN.md, trap 5).
+    // Loaded on first use: commands that never bundle do not pay ~100–250 ms for it (docs/decisions.md, trap 5).
     this.rspack ??= import('@rspack/core');
     const { rspack } = await this.rspack;
     const compiler = rspack({ ...rspackOptions(this.roots, this.extraModules), plugins: [this.guard] });

@@ -14,7 +14,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 const ROOT = escapeRegExp(VIRTUAL_ROOT);
 
 /**
- * The one Rspack configuration (TOOLCHAIN.md, trap 7, and the measured bundle row):
+ * The one Rspack configuration (docs/decisions.md, trap 7, and the measured bundle row):
  *
  * - the virtual tree lives under `VIRTUAL_ROOT`: `/code.ts` and `/workspace/…` are read through the
  *   JS input file system (`experiments.useInputFileSystem`, see input-fs.ts);

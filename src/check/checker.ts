@@ -26,7 +26,7 @@ export interface TypeCheckerOptions {
   extraFiles?: Record<string, string>;
 }
 
-/** Ambient globals of the sandbox (SPEC.md: QuickJS has console and timers, and no Node or DOM API). */
+/** Ambient globals of the sandbox (README.md: QuickJS has console and timers, and no Node or DOM API). */
 export const GLOBALS_PATH = '/runbyte-globals.d.ts';
 const GLOBALS = `interface Console {
   log(...data: any[]): void;
@@ -88,7 +88,7 @@ function compilerOptions(tsm: typeof ts): ts.CompilerOptions {
     exactOptionalPropertyTypes: false, // `{ head: undefined }` for an optional argument is fine
     noPropertyAccessFromIndexSignature: false,
     skipLibCheck: true, // lib and extra .d.ts files are trusted; checking them costs time on every program
-    allowJs: false, // skills are .ts (SPEC.md, The workspace)
+    allowJs: false, // skills are .ts (README.md, "The workspace and skills")
     noErrorTruncation: false, // long types are cut in messages: the model reads them
   };
 }
@@ -365,7 +365,7 @@ export class TypeChecker {
 }
 
 /**
- * `code.ts(LINE,COL): error TSNNNN: message` in the agent's own coordinates for its code (SPEC.md,
+ * `code.ts(LINE,COL): error TSNNNN: message` in the agent's own coordinates for its code (README.md, "The three tools",
  * execute_code), `workspace/skills/x.ts(LINE,COL): error …` for other files.
  */
 export function formatDiagnostic(diagnostic: TypeDiagnostic, toSource: PreparedCode['toSource']): string {

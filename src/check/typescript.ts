@@ -5,7 +5,7 @@ let loaded: typeof ts | undefined;
 
 /**
  * The `typescript` module, loaded on first use. `createRequire` rather than an ESM import: the
- * CommonJS build loads in ~140 ms instead of ~400 ms (TOOLCHAIN.md, trap 5), and lazily so that
+ * CommonJS build loads in ~140 ms instead of ~400 ms (docs/decisions.md, trap 5), and lazily so that
  * commands which never check code never pay for it.
  */
 export function typescript(): typeof ts {

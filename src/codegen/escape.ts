@@ -1,7 +1,7 @@
 /**
  * Escaping of untrusted server text (descriptions, names, enum values) for the two places it
  * ever lands in generated code: comments and single-quoted string literals. No server text is
- * ever emitted as code, identifiers or template literals (STYLE.md, "Generated code is a product
+ * ever emitted as code, identifiers or template literals (docs/architecture.md, "The generated SDK": generated code is a product
  * surface").
  */
 

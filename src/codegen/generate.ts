@@ -1,5 +1,5 @@
 /**
- * Tool lists → the files of the generated SDK (SPEC.md, "The generated SDK on disk"). Pure: no
+ * Tool lists → the files of the generated SDK (README.md, "The generated SDK"). Pure: no
  * file system, no clock, no environment; the same input always gives byte-identical output, in
  * whatever order the tools came.
  */
@@ -45,7 +45,7 @@ export interface ServerSummary {
   tools: ToolSummary[];
 }
 
-/** The config guarantees this (SPEC.md: "a server name ... must be a safe name"); checked again here. */
+/** The config guarantees this (README.md, "Config": server names are safe names); checked again here. */
 const SERVER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 const RUNTIME = '../../runtime.js';

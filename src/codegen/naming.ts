@@ -1,5 +1,5 @@
 /**
- * Names in the generated SDK (SPEC.md, "The generated SDK on disk"). Tool names are untrusted:
+ * Names in the generated SDK (README.md, "The generated SDK"). Tool names are untrusted:
  * they become function names, file names and type names here, and are only ever sent to the
  * server as string literals. Property names are never renamed (they go on the wire): they are
  * quoted when they are not identifiers.

@@ -21,7 +21,7 @@ import {
   type StatementStructures,
 } from 'ts-morph';
 
-/** House format (STYLE.md): two spaces, single quotes, LF; ts-morph adds the trailing newline. */
+/** House format (biome.json): two spaces, single quotes, LF; ts-morph adds the trailing newline. */
 const FORMAT = { indentNumberOfSpaces: 2, useSingleQuote: true, newLine: '\n', insertSpaceAfterOpeningAndBeforeClosingNonemptyBraces: true } as const;
 
 export type Statement = string | StatementStructures;

@@ -1,5 +1,5 @@
 /**
- * JSON Schema → TypeScript type tree (SPEC.md: "map to the closest TypeScript type; the rest to
+ * JSON Schema → TypeScript type tree (README.md, "The generated SDK": "map to the closest TypeScript type; the rest to
  * `unknown`, never to a compile error"). Schemas are untrusted: anything malformed, unresolvable,
  * cyclic or too deep becomes `unknown` with a short note, never `any` and never an exception.
  *

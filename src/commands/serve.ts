@@ -41,7 +41,7 @@ export default class Serve extends RunbyteCommand {
     }
     const config = this.loadConfig(flags.config);
     const engine = await Engine.start(config, { regenerate: flags.frozen ? 'never' : 'always', warnDrift: flags.frozen });
-    // Live tools (SPEC.md): list_changed rewrites the SDK (not under --frozen); file changes reach the executor.
+    // Live tools (README.md, "Live tools"): list_changed rewrites the SDK (not under --frozen); file changes reach the executor.
     await engine.startLive({ regenerate: !flags.frozen }).catch(async (error: unknown) => {
       await engine.close();
       throw error;

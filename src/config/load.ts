@@ -20,7 +20,7 @@ export function configCandidates(cwd: string, env: NodeJS.ProcessEnv): string[] 
   return [join(cwd, 'runbyte.json'), join(xdg, 'runbyte', 'config.json'), join(home, '.runbyte', 'config.json'), '/etc/runbyte/config.json'];
 }
 
-/** Finds the config file: `--config`, then `RUNBYTE_CONFIG`, then the lookup order in SPEC.md. */
+/** Finds the config file: `--config`, then `RUNBYTE_CONFIG`, then the lookup order in README.md ("Config"). */
 export function findConfig(options: FindOptions = {}): string {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
@@ -110,7 +110,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${field}: ${issue.message}`;
 }
 
-/** A server name becomes a directory and an import path (SPEC.md, "Config"). */
+/** A server name becomes a directory and an import path (README.md, "Config"). */
 export const SAFE_SERVER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 function checkServerNames(names: string[], path: string): void {

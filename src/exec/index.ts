@@ -58,7 +58,7 @@ export interface ExecutorOptions {
   keepOversized?: (json: string) => Promise<string | undefined>;
 }
 
-/** The phases a failure is named by (SPEC.md, execute_code). */
+/** The phases a failure is named by (README.md, "The three tools"). */
 export type FailurePhase = 'Type check failed' | 'Bundle failed' | 'Runtime error' | 'Timed out' | 'Memory limit exceeded';
 
 export type ExecOutcome =
@@ -271,7 +271,7 @@ class CallCounter {
   }
 }
 
-/** Cuts text longer than `max`, saying how long it was (SPEC.md: output is cut with a note). */
+/** Cuts text longer than `max`, saying how long it was (README.md: output is cut with a note). */
 export function cutText(text: string, max: number, keptAt?: string, fullLength = text.length): string {
   if (text.length <= max) return text;
   const where = keptAt ? `; the full value is in ${keptAt}` : '';

@@ -64,7 +64,7 @@ export async function generateWith(
   const outDir = options.outDir ?? config.outDir;
   const selected = selectServers(config, options.servers);
   // Only the selected servers are listed: a list_changed from one server must not re-list (or
-  // restart) the others (issue 5).
+  // restart) the others.
   const [listed, { generateRoot, generateServer }] = await Promise.all([hub.listAll(selected), loadCodegen()]);
   const failures = [...startFailures, ...listed.failures].filter((f) => selected.includes(f.server));
   const byName = new Map(listed.tools.filter((t) => selected.includes(t.server)).map((t) => [t.server, t]));

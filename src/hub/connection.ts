@@ -35,7 +35,7 @@ export const MAX_RESULT_DEPTH = 1000;
 
 /**
  * Results are read with a schema that accepts anything, then checked by hand: the SDK's own
- * schemas reject a whole `tools/list` for one malformed tool schema (TOOLCHAIN trap 9), and
+ * schemas reject a whole `tools/list` for one malformed tool schema (docs/decisions.md, trap 9), and
  * `Client.callTool` validates `structuredContent` against the tool's outputSchema.
  */
 const ANY = z.unknown();
@@ -249,7 +249,7 @@ export class Connection {
       this.current = session;
       this.everConnected = true;
       // A server that comes back may list other tools than before it died, and it cannot have
-      // told us (issue 5, SPEC.md "Live tools"): listeners hear of it as they do of a list_changed.
+      // told us (README.md, "Live tools"): listeners hear of it as they do of a list_changed.
       if (restarted) this.options.onToolsChanged(this.name, 'restarted');
       return session;
     } catch (error) {

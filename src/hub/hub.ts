@@ -100,7 +100,7 @@ export class Hub {
    * Calls `listener(server, 'list_changed')` whenever a server sends
    * `notifications/tools/list_changed` (each one: bursts are not coalesced here), and
    * `listener(server, 'restarted')` when a server that had died has been started again (its tools
-   * may have changed meanwhile, and it sends no notification for that; issue 5). Connecting for
+   * may have changed meanwhile, and it sends no notification for that). Connecting for
    * the first time, in start() or update(), does not call it. Returns a function that unsubscribes.
    */
   onToolsChanged(listener: (server: string, reason: ToolsChangedReason) => void): () => void {

@@ -11,7 +11,7 @@ export interface ReadTools {
 /**
  * Turns the raw `tools` entries of every `tools/list` page into ToolSpecs, sorted by name.
  *
- * Lenient on purpose (TOOLCHAIN trap 9: the SDK rejects a whole list for one bad schema): schemas
+ * Lenient on purpose (docs/decisions.md, trap 9: the SDK rejects a whole list for one bad schema): schemas
  * are kept exactly as sent, however malformed (codegen maps what it cannot read to `unknown`).
  * Only an entry without a string name is dropped, as is a second tool with the same name.
  * A missing or non-schema `inputSchema` becomes `{ "type": "object" }`; a non-schema

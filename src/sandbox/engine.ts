@@ -33,7 +33,7 @@ export interface Engine {
 
 let compiled: Promise<WasmModule> | undefined;
 
-/** The QuickJS WebAssembly module, compiled once per process (TOOLCHAIN.md: ~2 ms per instance after that). */
+/** The QuickJS WebAssembly module, compiled once per process (~2 ms per instance after that). */
 function compiledModule(): Promise<WasmModule> {
   compiled ??= (async () => {
     const require = createRequire(import.meta.url);
@@ -59,7 +59,7 @@ export function memoryPages(memoryBytes: number): number {
 
 /**
  * A fresh QuickJS instance whose heap is a fixed `WebAssembly.Memory` that cannot grow past
- * `memoryBytes` (TOOLCHAIN.md trap 1: `setMemoryLimit` alone does not cap the heap, and a wasm
+ * `memoryBytes` (docs/decisions.md, trap 1: `setMemoryLimit` alone does not cap the heap, and a wasm
  * memory never shrinks, so each run gets its own and drops it afterwards).
  */
 export async function newEngine(memoryBytes: number): Promise<Engine> {

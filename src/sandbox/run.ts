@@ -8,7 +8,7 @@ import type { LogEntry, SandboxOptions, SandboxOutcome } from './types.js';
 /** Name of the guest half (guest.ts) in stack traces; its frames are left out of outcomes. */
 const GUEST_FILE = 'runbyte-guest.js';
 const DEFAULT_FILENAME = 'bundle.js';
-/** TOOLCHAIN.md trap 3: above ~256 KiB V8's own stack overflows before QuickJS notices. */
+/** docs/decisions.md, trap 3: above ~256 KiB V8's own stack overflows before QuickJS notices. */
 const DEFAULT_STACK_BYTES = 256 * 1024;
 const DEFAULT_MAX_LOG_CHARS = 1_000_000;
 /** Longest single string copied across the boundary (at most 3 bytes a char in the glue's buffer). */
@@ -103,7 +103,7 @@ export class Run {
       const ctx = this.setUp();
       const { timeoutMs } = this.options.limits;
       this.deadline = performance.now() + timeoutMs;
-      // The interrupt handler does not run while the guest waits on the host (TOOLCHAIN.md trap 2).
+      // The interrupt handler does not run while the guest waits on the host (docs/decisions.md, trap 2).
       this.deadlineTimer = setTimeout(() => this.finish(this.timedOut()), clampDelay(timeoutMs));
       const evaluated = this.heap.asGuest(() => ctx.evalCode(script, this.filename, { type: 'global' }));
       if (evaluated.error) return this.fail(evaluated.error);
@@ -493,7 +493,7 @@ export class Run {
     this.teardown();
   }
 
-  /** Frees the guest: its handles before the runtime; never an instance that trapped (TOOLCHAIN.md trap 4). */
+  /** Frees the guest: its handles before the runtime; never an instance that trapped (docs/decisions.md, trap 4). */
   private teardown(): void {
     if (this.crashed) return;
     this.calls.clear();

@@ -68,8 +68,8 @@ export class Engine {
   /** Connects to every server while TypeScript and Rspack load, then regenerates as asked. */
   static async start(config: RunbyteConfig, options: EngineOptions): Promise<Engine> {
     const hub = new Hub(config.servers, hubOptions(config));
-    // A server may announce tools right after initialize (server-everything does, TOOLCHAIN trap
-    // 10): what arrives after the listing below must not be lost before startLive() listens.
+    // A server may announce tools right after initialize (server-everything does, docs/decisions.md,
+    // trap 10): what arrives after the listing below must not be lost before startLive() listens.
     const early = new Set<string>();
     const stopEarly = hub.onToolsChanged((server) => early.add(server));
     const executor = createExecutor(config, hub);
@@ -100,7 +100,7 @@ export class Engine {
   }
 
   /**
-   * Keeps what agents see current (SPEC.md, "Live tools"; issue 5): a server's
+   * Keeps what agents see current (README.md, "Live tools"): a server's
    * `tools/list_changed` (or its restart) rewrites that server's SDK files, and every change under
    * the generated folder or the workspace — ours, by hand, or by another `runbyte generate` —
    * drops the executor's cached copies of exactly those files. `serve` calls it once after start;

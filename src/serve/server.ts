@@ -54,7 +54,7 @@ async function fsCall(read: () => Promise<string>): Promise<CallToolResult> {
   }
 }
 
-/** SPEC.md: the value's JSON first; console output in a second block that starts with `console:`. */
+/** README.md ("The three tools"): the value's JSON first; console output in a second block that starts with `console:`. */
 export function toResult(outcome: ExecOutcome): CallToolResult {
   const content: CallToolResult['content'] = [{ type: 'text', text: outcome.ok ? outcome.value : outcome.message }];
   if (outcome.console) content.push({ type: 'text', text: `console:\n${outcome.console}` });

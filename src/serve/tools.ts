@@ -1,7 +1,7 @@
 /**
  * What the model sees of runbyte: three tools. Every character here is paid on every
  * conversation, so the descriptions teach the workflow in as few words as they can
- * (issue 4: runbyte's fixed cost stays under 1,500 characters). A snapshot test pins them.
+ * (runbyte's fixed cost stays under 1,500 characters). A snapshot test pins them.
  */
 export const TOOLS = [
   {

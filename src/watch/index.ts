@@ -1,5 +1,5 @@
 /**
- * watch/: live tools (SPEC.md, "Live tools"; issue 5). A debounced Regenerator that rewrites a
+ * watch/: live tools (README.md, "Live tools"). A debounced Regenerator that rewrites a
  * server's SDK files when it announces new tools, chokidar watchers over the SDK, the workspace
  * and the config file, and their two compositions: `LiveSdk` for `serve`, `watchGenerate` for
  * `generate --watch`. See docs/architecture.md.

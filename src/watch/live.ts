@@ -19,7 +19,7 @@ export interface LiveSdkOptions {
 }
 
 /**
- * What `serve` needs to stay current (SPEC.md, "Live tools"): a Regenerator that rewrites a
+ * What `serve` needs to stay current (README.md, "Live tools"): a Regenerator that rewrites a
  * server's files when it announces new tools, and a watcher over the generated folder and the
  * workspace that tells the executor which files to read again — whoever changed them (a
  * regeneration, a hand edit, another `runbyte generate`, a skill saved by code).

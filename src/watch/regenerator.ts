@@ -10,7 +10,7 @@ import { log } from '../shared/log.js';
  * How long a server must stay quiet after a `tools/list_changed` before it is listed again. A
  * burst (a server registering tools one by one, faults' notify_burst) arrives within a few
  * milliseconds, so this is long enough to fold it into one regeneration and short enough to be
- * invisible next to the two seconds SPEC.md ("Live tools") allows.
+ * invisible next to the two seconds README.md ("Live tools") promises.
  */
 export const DEBOUNCE_MS = 100;
 
@@ -62,7 +62,7 @@ export interface RegeneratorOptions {
 }
 
 /**
- * Keeps the SDK on disk current with live servers (SPEC.md, "Live tools"): a server's
+ * Keeps the SDK on disk current with live servers (README.md, "Live tools"): a server's
  * `tools/list_changed` (or its restart, which hub/ reports the same way) re-lists that server and
  * rewrites only its files, the lock and the indexes; a new config connects, disconnects and
  * regenerates what changed.

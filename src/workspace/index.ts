@@ -1,4 +1,4 @@
-// workspace/: the host side of `@runbyte/fs` (SPEC.md, The workspace): a real folder behind
+// workspace/: the host side of `@runbyte/fs` (README.md, "The workspace and skills"): a real folder behind
 // /workspace, reached from the sandbox through one host function, jailed, atomic, under a quota.
 
 import { fileURLToPath } from 'node:url';

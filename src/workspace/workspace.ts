@@ -36,7 +36,7 @@ const RESULTS = `${WORKSPACE}/results`;
 const RESULT_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[0-9a-f]{8}\.json$/;
 
 /**
- * The workspace's host side (SPEC.md, The workspace): every operation of `@runbyte/fs` on the
+ * The workspace's host side (README.md, "The workspace and skills"): every operation of `@runbyte/fs` on the
  * real folder, each path through the jail (src/vfs/jail.ts), writes atomic (temp + rename) and
  * under the quota (bytes on disk, folders included, and a number of entries). Changes to the
  * same path (or one below the other) are serialised; nothing else is, so one run's work never

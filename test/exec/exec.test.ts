@@ -1,5 +1,5 @@
 // The execution engine end to end: prepare → check → bundle → sandbox, with tool calls routed to
-// real MCP servers through a real Hub (issue 3). One Hub and one warm Executor for the file.
+// real MCP servers through a real Hub. One Hub and one warm Executor for the file.
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

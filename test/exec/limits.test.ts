@@ -63,7 +63,7 @@ describe('guest faults', () => {
     const grownMb = (process.memoryUsage().rss - before) / MiB;
     console.log(`host RSS after 4 more 64 MB memory bombs: ${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(0)} MB`);
     // Each bomb fills at most its own 64 MB memory, dropped after the run; without the fixed
-    // memory a single bomb grew the host by 1.5 GB (TOOLCHAIN.md, trap 1).
+    // memory a single bomb grew the host by 1.5 GB (docs/decisions.md, trap 1).
     expect(grownMb).toBeLessThan(4 * 64 + 64);
     await expectHealthy();
   });

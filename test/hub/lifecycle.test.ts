@@ -63,7 +63,7 @@ describe('onToolsChanged', () => {
     expect(stderr.mock.calls.map((call) => String(call[0])).join('')).toContain('listener failed for server "faults": listener bug');
   });
 
-  it('server-everything announces list_changed right after initialize (TOOLCHAIN trap 10)', async () => {
+  it('server-everything announces list_changed right after initialize (docs/decisions.md, trap 10)', async () => {
     const h = hub([referenceServer.everything('everything')], { connectTimeoutMs: 20_000 });
     const seen: string[] = [];
     h.onToolsChanged((server) => seen.push(server));

@@ -2,7 +2,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { Hub } from '../../src/hub/index.js';
 import { fixtureServer } from '../helpers/servers.js';
 
-// Issue 5: a server that died and was restarted may list other tools, and sends no
+// A server that died and was restarted may list other tools, and sends no
 // list_changed for that; the hub reports the restart through onToolsChanged instead.
 
 const hubs: Hub[] = [];

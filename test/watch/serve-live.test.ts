@@ -6,7 +6,7 @@ import { tempProject } from '../helpers/cli.js';
 import { serveStdio, texts, type Served } from '../helpers/serve.js';
 import { FIXTURE_SERVERS } from '../helpers/servers.js';
 
-// SPEC.md, "Live tools": the built `runbyte serve` over stdio, with faults.js downstream. Needs
+// README.md, "Live tools": the built `runbyte serve` over stdio, with faults.js downstream. Needs
 // `npm run build`.
 
 let dir: string;
