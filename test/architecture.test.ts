@@ -57,7 +57,7 @@ describe('architecture', () => {
     expect(of('check/typescript.ts')).toContain('typescript');
     expect(of('exec/index.ts')).toContain('../compile/index.js'); // a dynamic import()
     expect(of('compile/index.ts')).toContain('./pool.js'); // an export ... from
-    const sample = tsm.preProcessFile('import a from "x";\nexport * from 'y';\nconst b = await import("z");', true, true);
+    const sample = tsm.preProcessFile('import a from "x";\nexport * from \'y\';\nconst b = await import("z");', true, true);
     expect(sample.importedFiles.map((file) => file.fileName)).toEqual(['x', 'y', 'z']);
   });
 
