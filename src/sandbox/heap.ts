@@ -15,7 +15,7 @@ import { wasm, type WasmMemory } from './wasm.js';
 
 const WASM_PAGE = 64 * 1024;
 
-/** Growth policy of one run's memory. Install it before the engine allocates. */
+/** Growth policy of one run's memory. Install it before QuickJS allocates. */
 export class HeapGuard {
   /** True while guest code runs: growth stops at the soft ceiling. */
   guestMode = false;

@@ -21,7 +21,7 @@ export type { HostFunction, LogEntry, SandboxLimits, SandboxOptions, SandboxOutc
  *
  * Never throws for guest faults: an exception, a syntax error or a promise that can no longer
  * settle is `runtime`; the wall-clock limit is `timeout`; a full heap is `memory`. It rejects only
- * when the engine itself cannot be loaded.
+ * when QuickJS itself cannot be loaded.
  */
 export async function runInSandbox(script: string, options: SandboxOptions): Promise<SandboxOutcome> {
   return useWorkers ? sharedPool().run(script, options) : runHere(script, options);

@@ -172,7 +172,7 @@ export class SandboxPool {
     void this.retire(slot, crashOutcome(error));
     markReady();
     if (wasStarting) {
-      // The worker could not even load the engine: the runs waiting for it cannot run either.
+      // The worker could not even load QuickJS: the runs waiting for it cannot run either.
       for (const job of this.queue.splice(0)) job.reject(error);
     }
     this.pump();

@@ -1,8 +1,8 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import { messageOf } from '../shared/errors.js';
-import type { Engine } from './engine.js';
 import { GUEST_SOURCE, type GuestConfig } from './guest.js';
 import type { HeapGuard } from './heap.js';
+import type { QuickJsInstance } from './quickjs.js';
 import type { LogEntry, SandboxOptions, SandboxOutcome } from './types.js';
 
 /** Name of the guest half (guest.ts) in stack traces; its frames are left out of outcomes. */
@@ -50,9 +50,9 @@ interface Copied {
 }
 
 /**
- * One execution in one fresh engine. Every host entry point (the start, a settled host call, a
+ * One execution in one fresh QuickJS instance. Every host entry point (the start, a settled host call, a
  * fired timer) is a "host turn": it drives the guest, pumps its jobs, and checks whether the
- * returned promise settled. Any exception the engine throws at the host (a trap, V8's own stack
+ * returned promise settled. Any exception the instance throws at the host (a trap, V8's own stack
  * overflow) ends the run as an outcome, and the instance is then left untouched.
  */
 export class Run {
@@ -84,10 +84,10 @@ export class Run {
   private report: (outcome: SandboxOutcome) => void = () => {};
 
   constructor(
-    private readonly engine: Engine,
+    private readonly instance: QuickJsInstance,
     private readonly options: SandboxOptions,
   ) {
-    this.heap = engine.heap;
+    this.heap = instance.heap;
     this.filename = options.filename ?? DEFAULT_FILENAME;
     this.maxLogChars = Math.max(0, options.maxLogChars ?? DEFAULT_MAX_LOG_CHARS);
     this.maxValueChars = Math.max(0, options.limits.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS);
@@ -117,7 +117,7 @@ export class Run {
   }
 
   private setUp(): QuickJSContext {
-    const rt = this.engine.module.newRuntime();
+    const rt = this.instance.module.newRuntime();
     this.rt = rt;
     rt.setMaxStackSize(this.options.limits.stackBytes ?? DEFAULT_STACK_BYTES);
     rt.setInterruptHandler(() => this.shouldInterrupt());
@@ -176,7 +176,7 @@ export class Run {
     return false;
   }
 
-  /** Runs `body` as one host turn; ends the run if the engine threw or the heap reserve was touched. */
+  /** Runs `body` as one host turn; ends the run if the instance threw or the heap reserve was touched. */
   private hostTurn(body: () => void): void {
     if (this.finished) return;
     try {
@@ -265,7 +265,7 @@ export class Run {
         value = ctx.newString(rejection.length > CHUNK_CHARS ? `${rejection.slice(0, CHUNK_CHARS)}…` : rejection);
       } else {
         // A value larger than the whole heap cannot fit (a QuickJS string takes a byte a char at least).
-        if (json !== undefined && json.length > this.engine.maxBytes) return this.finish(this.outOfMemory());
+        if (json !== undefined && json.length > this.instance.maxBytes) return this.finish(this.outOfMemory());
         value = json === undefined ? ctx.undefined : this.newChunked(ctx, json);
         if (!value) return; // the heap ran out while copying: hostTurn ends the run
       }
@@ -464,16 +464,16 @@ export class Run {
     return { ok: false, kind: 'memory', message: 'out of memory (the sandbox heap is full)' };
   }
 
-  /** The engine threw at the host: a WebAssembly trap, an abort, or V8's own stack overflow. */
+  /** The instance threw at the host: a WebAssembly trap, an abort, or V8's own stack overflow. */
   private crash(error: unknown): void {
     this.crashed = true;
     const message = messageOf(error);
-    const heapFull = this.engine.memory.buffer.byteLength >= this.heap.softPages * 64 * 1024;
+    const heapFull = this.instance.memory.buffer.byteLength >= this.heap.softPages * 64 * 1024;
     if (this.heap.exhausted || heapFull) return this.finish(this.outOfMemory());
     if (error instanceof RangeError && /call stack/i.test(message)) {
       return this.finish({ ok: false, kind: 'runtime', message: 'InternalError: stack overflow (the host stack ran out)' });
     }
-    const printed = this.engine.printed.length > 0 ? ` (${this.engine.printed.join(' | ')})` : '';
+    const printed = this.instance.printed.length > 0 ? ` (${this.instance.printed.join(' | ')})` : '';
     this.finish({ ok: false, kind: 'runtime', message: `the sandbox failed: ${message}${printed}` });
   }
 

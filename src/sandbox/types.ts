@@ -2,7 +2,7 @@
 export interface SandboxLimits {
   /**
    * Ceiling of the guest's WebAssembly memory, in bytes (rounded down to 64 KiB pages, at least
-   * 20 MiB: the engine's 16 MiB initial heap plus the host's reserve; at most 2 GiB). The guest gets
+   * 20 MiB: QuickJS's 16 MiB initial heap plus the host's reserve; at most 2 GiB). The guest gets
    * about 15/16 of it; the rest is kept for copying values in and out.
    */
   memoryBytes: number;

@@ -53,6 +53,6 @@ async function start(message: Extract<ToWorker, { type: 'run' }>): Promise<void>
 }
 
 await warmHere();
-// One throwaway run, so the first real run does not pay for V8 warming up this thread's engine code.
+// One throwaway run, so the first real run does not pay for V8 warming up this thread's sandbox code.
 await runHere('globalThis.__runbyteMain = async () => 0;', { limits: { memoryBytes: 0, timeoutMs: 1_000 }, host: {} });
 send({ type: 'ready' });

@@ -1,3 +1,6 @@
+// The QuickJS WebAssembly module, compiled once per thread, and the factory of the fresh instances
+// that runs use, one each (run.ts drives them).
+
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as releaseSync from '@jitl/quickjs-wasmfile-release-sync';
@@ -19,15 +22,18 @@ const MIN_PAGES = INITIAL_PAGES + reservePages(INITIAL_PAGES);
 /** ...and at most 32768 pages (2 GiB), the most its heap can grow to. */
 const MAX_PAGES = 32768;
 
-/** One fresh QuickJS WebAssembly instance, used for exactly one run. */
-export interface Engine {
+/**
+ * One fresh QuickJS WebAssembly instance, used for exactly one run. (Not serve's `Engine`: this is
+ * the sandbox's interpreter and its memory.)
+ */
+export interface QuickJsInstance {
   module: QuickJSWASMModule;
   memory: WasmMemory;
   /** Bytes the memory may grow to. */
   maxBytes: number;
   /** The growth policy of `memory` (guest ceiling, host reserve). */
   heap: HeapGuard;
-  /** Lines the engine printed (Emscripten's stdout/stderr, e.g. an abort message). */
+  /** Lines the instance printed (Emscripten's stdout/stderr, e.g. an abort message). */
   printed: string[];
 }
 
@@ -46,8 +52,8 @@ function compiledModule(): Promise<WasmModule> {
   return compiled;
 }
 
-/** Compiles the WebAssembly module ahead of the first run. */
-export async function warmEngine(): Promise<void> {
+/** Compiles the QuickJS WebAssembly module ahead of the first run. */
+export async function compileQuickJs(): Promise<void> {
   await compiledModule();
 }
 
@@ -62,13 +68,13 @@ export function memoryPages(memoryBytes: number): number {
  * `memoryBytes` (docs/decisions.md, trap 1: `setMemoryLimit` alone does not cap the heap, and a wasm
  * memory never shrinks, so each run gets its own and drops it afterwards).
  */
-export async function newEngine(memoryBytes: number): Promise<Engine> {
+export async function newQuickJsInstance(memoryBytes: number): Promise<QuickJsInstance> {
   const pages = memoryPages(memoryBytes);
   const memory = new wasm.Memory({ initial: INITIAL_PAGES, maximum: pages });
   const heap = new HeapGuard(memory, pages);
   const printed: string[] = [];
   // Emscripten writes to console.log/console.error by default; stdout is the MCP wire under
-  // `serve`, so keep whatever the engine prints (only ever an abort message) for the outcome.
+  // `serve`, so keep whatever the instance prints (only ever an abort message) for the outcome.
   // (`print`/`printErr` are standard Emscripten module options that the library's type leaves out;
   // it passes every property through.)
   const emscriptenModule: EmscriptenModuleLoaderOptions & { print(text: string): void; printErr(text: string): void } = {
