@@ -1,9 +1,9 @@
 import { join, posix, relative, resolve, sep } from 'node:path';
 import type { Compiler, Module, NormalModule, NormalModuleFactory, ResolveData } from '@rspack/core';
 import { JailError, statInsideSync } from '../vfs/jail.js';
-import { CODE_PATH, jailLocation, type VfsRoots } from '../vfs/roots.js';
+import { CODE_PATH, jailLocation, rootAnchored, type VfsRoots } from '../vfs/roots.js';
 import type { RspackErrorLike } from './diagnostics.js';
-import { ENTRY_PATH, VirtualInputFs } from './input-fs.js';
+import { ENTRY_PATH, VIRTUAL_ROOT, VirtualInputFs } from './input-fs.js';
 
 const NAME = 'runbyte-guard';
 
@@ -102,7 +102,13 @@ export class Guard {
     return refused;
   }
 
-  private checkRequest({ request, context, contextInfo, attributes }: ResolveData): void {
+  private checkRequest(data: ResolveData): void {
+    const { request, contextInfo, attributes } = data;
+    // A skill's `./servers/x` names the SDK, as it does in the type-checker (rootAnchored in
+    // src/vfs/roots.ts): it is resolved from the tree's root, where code.ts is.
+    const importer = VirtualInputFs.virtualPath(contextInfo.issuer);
+    if (importer !== undefined && rootAnchored(request, importer) !== undefined) data.context = VIRTUAL_ROOT;
+    const { context } = data;
     if (/[!?#\0]/.test(request)) refuse(`import of ${quote(request)} refused: loaders, queries and fragments (!, ?, #) cannot be used in an import`);
     if (!this.inTree(request, context, contextInfo.issuer)) refuse(`import of ${quote(request)} refused: only ${this.allowed} can be imported`);
     for (const [key, value] of Object.entries(attributes ?? {})) {

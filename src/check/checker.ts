@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { posix } from 'node:path';
 import type ts from 'typescript';
 import { readInsideSync, statInsideSync } from '../vfs/jail.js';
-import { CODE_PATH, jailLocation, toVirtualPath, type VfsRoots } from '../vfs/roots.js';
+import { CODE_PATH, jailLocation, rootAnchored, toVirtualPath, type VfsRoots } from '../vfs/roots.js';
 import type { PreparedCode } from './prepare.js';
 import { typescript } from './typescript.js';
 
@@ -181,6 +181,19 @@ export class TypeChecker {
       // After invalidate(), files that did not change are still re-resolved once: a tool file may
       // have appeared or gone.
       hasInvalidatedResolutions: () => this.resolutionsInvalidated,
+      // TypeScript's own resolution, except that a skill's `./servers/x` names the SDK (rootAnchored).
+      resolveModuleNameLiterals: (literals, containingFile, redirected, options, sourceFile) =>
+        literals.map((literal) =>
+          tsm.resolveModuleName(
+            rootAnchored(literal.text, containingFile) ?? literal.text,
+            containingFile,
+            options,
+            this.resolutionHost,
+            undefined,
+            redirected,
+            tsm.getModeForUsageLocation(sourceFile, literal, options),
+          ),
+        ),
       jsDocParsingMode: tsm.JSDocParsingMode.ParseForTypeErrors,
     };
     this.service = tsm.createLanguageService(host, registry);

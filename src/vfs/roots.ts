@@ -49,6 +49,20 @@ export function toVirtualPath(roots: VfsRoots, hostPath: string): string | undef
   return virtual === '/runtime.ts' || virtual === '/servers' || virtual.startsWith('/servers/') ? virtual : undefined;
 }
 
+/**
+ * The tree path a workspace file means by an import it spells the way agent code does
+ * (README.md, "The workspace and skills"): in `/workspace/skills/x.ts`, `./servers/memory` is
+ * `/servers/memory` and `./workspace/skills/math` is `/workspace/skills/math`, as in execute_code,
+ * because agents save the code they ran as a skill and should not have to count `../`. Undefined
+ * for every other import, which resolves relative to the file as usual (`./near`, `../../servers/x`).
+ * Only `./servers` and `./workspace` are read this way, and always: a folder of that name beside a
+ * skill is reached through `/workspace/...`. Check and bundle both ask here, so they agree.
+ */
+export function rootAnchored(specifier: string, importer: string): string | undefined {
+  if (!importer.startsWith('/workspace/')) return undefined;
+  return /^\.\/(?:servers|workspace)(?:\/|$)/.test(specifier) ? specifier.slice(1) : undefined;
+}
+
 /** Where a virtual path lives for the jail (vfs/jail.ts): the root it may not leave, and the path under it. */
 export interface JailLocation {
   root: string;

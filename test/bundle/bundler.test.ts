@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bundler, type BundleResult } from '../../src/bundle/index.js';
 import type { VfsRoots } from '../../src/vfs/roots.js';
@@ -258,6 +258,50 @@ describe('Bundler', () => {
     const closing = newBundler(roots);
     await closing.close();
     await expect(closing.bundle('export default async function () {}')).rejects.toThrow(/closed/);
+  });
+});
+
+describe('a skill imports the SDK the way agent code does (README.md, "The workspace and skills")', () => {
+  /** Skills that spell their imports as execute_code does, and a folder beside them that could shadow the SDK. */
+  function skillRoots(): VfsRoots {
+    const own = makeRoots();
+    const skill = (path: string, ...lines: string[]) => {
+      mkdirSync(dirname(join(own.workspaceDir, path)), { recursive: true });
+      writeFileSync(join(own.workspaceDir, path), src(...lines));
+    };
+    skill(
+      'skills/agent.ts',
+      "import { readGraph } from './servers/memory';",
+      "import { github } from './servers';",
+      "import { triple } from './workspace/skills/math';",
+      "import { half } from './near';",
+      'export async function both(query: string): Promise<unknown[]> {',
+      '  return [await readGraph({}), await github.searchRepositories({ query }), triple(half(2))];',
+      '}',
+    );
+    skill('skills/near.ts', 'export const half = (n: number): number => n / 2;');
+    // Named like the SDK, beside the skill: `./servers/...` still means the SDK (src/vfs/roots.ts, rootAnchored).
+    skill('skills/servers/memory.ts', 'export const readGraph = () => "the shadow";');
+    skill('deep/er/typo.ts', "import { readGraph } from './servers/memoyr';", 'export const g = readGraph;');
+    return own;
+  }
+
+  it('resolves ./servers/<s>, ./servers and ./workspace/... from /workspace/skills/ as from code.ts, and ./near beside the skill', async () => {
+    const own = newBundler(skillRoots());
+    const { value, calls } = await bundleAndRun(
+      own,
+      src("import { both } from './workspace/skills/agent';", "export default async function __runbyteMain() { return both('q'); }"),
+    );
+    expect(calls.map((call) => `${call.server}.${call.tool}`)).toEqual(['memory.read_graph', 'github.search_repositories']);
+    expect(value).toEqual([{ server: 'memory', tool: 'read_graph', args: {} }, { server: 'github', tool: 'search_repositories', args: { query: 'q' } }, 3]);
+  });
+
+  it('fails on a missing server in the skill, naming the skill and the server (the type-checker names it first, as written)', async () => {
+    const result = await newBundler(skillRoots()).bundle(
+      src("import { g } from './workspace/deep/er/typo';", 'export default async function __runbyteMain() { return g; }'),
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.message).toMatch(/^workspace\/deep\/er\/typo\.ts:\d+:\d+: Module not found: Can't resolve '\.?\/servers\/memoyr'$/);
   });
 });
 

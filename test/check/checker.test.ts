@@ -462,3 +462,46 @@ describe('TypeChecker: invalidate', () => {
     expect(run(use, local).lines.map((l) => l.slice(0, 28))).toEqual(['code.ts(1,27): error TS2307:']);
   });
 });
+
+describe('TypeChecker: a skill imports the SDK the way agent code does (README.md, "The workspace and skills")', () => {
+  /** A workspace whose skills spell their imports as execute_code does, plus a folder that could shadow them. */
+  function skillRoots(): VfsRoots {
+    const own = makeRoots();
+    const skill = (path: string, ...lines: string[]) => {
+      mkdirSync(dirname(join(own.workspaceDir, path)), { recursive: true });
+      writeFileSync(join(own.workspaceDir, path), `${lines.join('\n')}\n`);
+    };
+    skill(
+      'skills/graph.ts',
+      "import { readGraph } from './servers/memory';",
+      "import { memory } from './servers';",
+      "import { triple } from './workspace/skills/math';",
+      "import { quadruple } from './near';",
+      'export async function count(): Promise<number> {',
+      '  const graph = await memory.readGraph();',
+      '  return triple((await readGraph()).entities.length) + quadruple(graph.relations.length);',
+      '}',
+    );
+    skill('skills/near.ts', 'export const quadruple = (n: number): number => n * 4;');
+    // A folder named like the SDK beside the skill: `./servers/...` still means the SDK.
+    skill('skills/servers/memory.ts', 'export const readGraph = 42;');
+    skill('deep/er/misuse.ts', "import { createEntities } from './servers/memory';", "export const bad = () => createEntities({ entities: 'none' });");
+    skill('skills/typo.ts', "import { readGraph } from './servers/memoyr';", 'export const g = readGraph;');
+    return own;
+  }
+
+  it('resolves ./servers/<s>, ./servers and ./workspace/... from /workspace/skills/ as from code.ts, and ./near beside the skill', () => {
+    const local = new TypeChecker(skillRoots());
+    expect(run("import { count } from './workspace/skills/graph';\nconst n: number = await count();\nreturn n;", local).lines).toEqual([]);
+  });
+
+  it('checks a skill against the real SDK types, and names a missing server as the skill wrote it', () => {
+    const local = new TypeChecker(skillRoots());
+    expect(run("import { bad } from './workspace/deep/er/misuse';\nreturn bad();", local).lines).toEqual([
+      "workspace/deep/er/misuse.ts(2,43): error TS2322: Type 'string' is not assignable to type '{ name: string; entityType: string; observations: string[]; }[]'.",
+    ]);
+    expect(run("import { g } from './workspace/skills/typo';\nreturn g;", local).lines).toEqual([
+      "workspace/skills/typo.ts(1,27): error TS2307: Cannot find module './servers/memoyr' or its corresponding type declarations.",
+    ]);
+  });
+});

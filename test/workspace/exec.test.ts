@@ -220,6 +220,24 @@ describe('@runbyte/fs from agent code', () => {
     await value(first.executor, src("import * as fs from '@runbyte/fs';", "await fs.writeFile('skills/inner.ts', 'export const inner = () => 41;\\n');"));
     expect(await value(first.executor, use)).toBe(42);
   });
+
+  // README.md, "The workspace and skills": code that ran as execute_code runs as a skill, imports unchanged.
+  it('runs code it just ran, saved as a skill with its imports as written: ./servers/<s> and ./workspace/...', async () => {
+    await value(
+      first.executor,
+      src("import * as fs from '@runbyte/fs';", "await fs.writeFile('skills/ten.ts', 'export const ten = (n: number): number => n * 10;\\n');"),
+    );
+    const body = [
+      "import { createEntities, readGraph } from './servers/memory';",
+      "import { ten } from './workspace/skills/ten';",
+      "await createEntities({ entities: [{ name: 'Skilled', entityType: 'robot', observations: [] }] });",
+      "return ten((await readGraph()).entities.filter((entity) => entity.entityType === 'robot').length);",
+    ];
+    expect(await value(first.executor, src(...body))).toBe(10);
+    const skill = src(...body.slice(0, 2), 'export async function robots(): Promise<number> {', ...body.slice(2).map((line) => `  ${line}`), '}', '');
+    await value(first.executor, src("import * as fs from '@runbyte/fs';", `await fs.writeFile('skills/robots/count.ts', ${JSON.stringify(skill)});`));
+    expect(await value(first.executor, src("import { robots } from './workspace/skills/robots/count';", 'return await robots();'))).toBe(10);
+  });
 });
 
 describe('skills across a restart', () => {
