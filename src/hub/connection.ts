@@ -1,22 +1,18 @@
-import { existsSync, statSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../config/types.js';
+import type { ServerConfig } from '../config/types.js';
 import { RunbyteError } from '../shared/errors.js';
 import { debug, log } from '../shared/log.js';
 import type { ToolSpec } from '../shared/tool-spec.js';
-import { forgetChild, signalChild, trackChild } from './children.js';
-import { describeHttpError, describeSpawnError, mcpErrorText, seconds, suggestsSse, withTail } from './describe.js';
+import { isObject } from '../shared/values.js';
+import { isClosedError, mcpErrorText, seconds, withTail } from './describe.js';
+import { dialerFor } from './dialers.js';
 import { StderrTail } from './stderr.js';
 import { readTools } from './tools.js';
+import { type Dialer, type Link, type LinkSession, StartError } from './transport.js';
 import type { CallOptions, ToolCallResult, ToolsChangedReason } from './types.js';
-import { describeValue, malformedProblem, readLeniently } from './wire.js';
-import { isObject } from '../shared/values.js';
+import { describeValue, malformedProblem } from './wire.js';
 
 /** A restart is tried at most this often once a server has failed twice in a row. */
 const RETRY_INTERVAL_MS = 1000;
@@ -24,8 +20,6 @@ const RETRY_INTERVAL_MS = 1000;
 const KEEPS_DYING = 3;
 /** A server that pages forever is cut off here. */
 const MAX_PAGES = 1000;
-/** How long close() waits for a stdio child to exit on its own once its stdin is closed. */
-const GRACE_MS = 1500;
 /**
  * Deepest nesting of arrays and objects accepted in a `tools/call` result. Deeper values cannot
  * cross to the agent's code (V8's own JSON.stringify overflows its stack at a few thousand levels),
@@ -48,22 +42,17 @@ export interface ConnectionOptions {
   onToolsChanged: (server: string, reason: ToolsChangedReason) => void;
 }
 
-/** One transport + client; a restart makes a new one. */
-interface Session {
-  kind: 'stdio' | 'http' | 'sse';
-  client: Client;
-  transport: Transport;
-  /** stdio: the child's pid, once spawned. */
-  pid?: number;
-  /** Set when the transport has closed (stdio: the child has exited). */
+/** One link + client; a restart makes a new one. */
+interface Session extends LinkSession {
+  link: Link;
+  /** Set when the client has closed (stdio: the child has exited). */
   isClosed: boolean;
   /** Why the transport closed the connection itself, when it says so. */
   resetReason?: string;
-  closed: Promise<void>;
   shutdown?: Promise<void>;
 }
 
-/** Why a start failed: the cause line, and for stdio the end of the child's stderr. */
+/** Why a start failed: the cause line, and the end of the server's stderr (a child's; else empty). */
 interface Fault {
   cause: string;
   tail: string[];
@@ -71,32 +60,14 @@ interface Fault {
 
 class ConnectTimeout extends Error {}
 
-/** The SSE fallback failed as well: both causes are reported. */
-class FallbackFailed extends Error {
-  constructor(
-    readonly http: unknown,
-    readonly sse: unknown,
-  ) {
-    super('streamable HTTP and SSE both failed');
-  }
-}
-
-/** StdioClientTransport that reports its child's pid as soon as it is spawned. */
-class TrackedStdioTransport extends StdioClientTransport {
-  onspawn?: (pid: number) => void;
-
-  override async start(): Promise<void> {
-    await super.start();
-    if (this.pid !== null) this.onspawn?.(this.pid);
-  }
-}
-
 /**
  * One downstream server: its current session, lazy restarts with backoff, and the mapping of
- * every failure to one line that names the server.
+ * every failure to one line that names the server. How the server is reached is its Dialer's
+ * (transport.ts); nothing here depends on the transport.
  */
 export class Connection {
   readonly name: string;
+  private readonly dialer: Dialer;
   private current?: Session;
   private pending?: Promise<Session>;
   /** Sessions being opened, so close() can end them mid-connect. */
@@ -114,6 +85,7 @@ export class Connection {
     private readonly options: ConnectionOptions,
   ) {
     this.name = config.name;
+    this.dialer = dialerFor(config);
     this.tail = new StderrTail(config.name);
   }
 
@@ -236,7 +208,7 @@ export class Connection {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ConnectTimeout()), this.options.connectTimeoutMs);
     });
-    const opening = this.openTransport(attempts);
+    const opening = this.dialer.dial((link) => this.initialize(link, attempts));
     opening.catch(() => {}); // an SSE start can stay pending forever once the deadline has passed
     try {
       const session = await Promise.race([opening, deadline]);
@@ -256,11 +228,8 @@ export class Connection {
       if (error instanceof RunbyteError) throw error;
       await Promise.allSettled(attempts.map((attempt) => this.shutdown(attempt, false)));
       if (this.closing) throw new RunbyteError('SERVER_FAILED', `server "${this.name}": closed while starting`, { cause: error });
-      if (this.config.transport === 'stdio') await this.tail.settled();
-      const fault: Fault = {
-        cause: this.startCause(error, attempts),
-        tail: this.config.transport === 'stdio' ? this.tail.last() : [],
-      };
+      await this.tail.settled();
+      const fault: Fault = { cause: this.startCause(error, attempts), tail: this.tail.last() };
       this.failures++;
       this.lastFault = fault;
       const message = this.failures >= KEEPS_DYING ? this.downMessage() : withTail(`server "${this.name}": ${fault.cause}`, fault.tail);
@@ -271,42 +240,13 @@ export class Connection {
     }
   }
 
-  private async openTransport(attempts: Session[]): Promise<Session> {
-    const { config } = this;
-    if (config.transport === 'stdio') return this.openStdio(config, attempts);
-    if (config.transport === 'sse') return this.openRemote(config, 'sse', attempts);
-    try {
-      return await this.openRemote(config, 'http', attempts);
-    } catch (error) {
-      if (!suggestsSse(error)) throw error;
-      debug(`server "${this.name}": streamable HTTP failed (${describeHttpError(error)}); trying SSE`);
-      try {
-        return await this.openRemote(config, 'sse', attempts);
-      } catch (sseError) {
-        throw new FallbackFailed(error, sseError);
-      }
-    }
-  }
-
-  private async openStdio(config: StdioServerConfig, attempts: Session[]): Promise<Session> {
-    if (!isDirectory(config.cwd)) throw new StartError(`working directory "${config.cwd}" does not exist`);
-    const transport = new TrackedStdioTransport({
-      command: config.command,
-      args: config.args,
-      // The SDK's safelisted variables plus the configured ones, never all of process.env.
-      env: { ...getDefaultEnvironment(), ...config.env },
-      cwd: config.cwd,
-      stderr: 'pipe',
-    });
-    // A malformed answer fails its call at once instead of being dropped (wire.ts).
-    readLeniently(transport);
-    this.tail.attach(transport.stderr);
-    const session = this.newSession('stdio', transport, attempts);
-    transport.onspawn = (pid) => {
-      session.pid = pid;
-      trackChild(pid);
-    };
-    await session.client.connect(transport, { timeout: this.initializeTimeoutMs() });
+  /** Makes a client and a session on `link` and runs initialize over it. */
+  private async initialize(link: Link, attempts: Session[]): Promise<Session> {
+    // A remote server has no stderr: the tail then stays empty, and the messages that quote it
+    // need no case of their own.
+    this.tail.attach(link.stderr ?? null);
+    const session = this.newSession(link, attempts);
+    await session.client.connect(link.transport, { timeout: this.initializeTimeoutMs() });
     return session;
   }
 
@@ -315,24 +255,12 @@ export class Connection {
     return this.options.connectTimeoutMs + 1000;
   }
 
-  private async openRemote(config: RemoteServerConfig, kind: 'http' | 'sse', attempts: Session[]): Promise<Session> {
-    const url = new URL(config.url);
-    // In SDK 1.32 the SSE transport sends `requestInit.headers` on the GET that opens the event
-    // stream as well as on every POST (see `_commonHeaders`), so one place is enough.
-    const requestInit: RequestInit = { headers: { ...config.headers } };
-    const transport = kind === 'http' ? new StreamableHTTPClientTransport(url, { requestInit }) : new SSEClientTransport(url, { requestInit });
-    const session = this.newSession(kind, transport, attempts);
-    await session.client.connect(transport, { timeout: this.initializeTimeoutMs() });
-    return session;
-  }
-
-  private newSession(kind: Session['kind'], transport: Transport, attempts: Session[]): Session {
+  private newSession(link: Link, attempts: Session[]): Session {
     const client = new Client(this.options.clientInfo, { capabilities: {} });
     let markClosed!: () => void;
     const session: Session = {
-      kind,
+      link,
       client,
-      transport,
       isClosed: false,
       closed: new Promise<void>((resolve) => (markClosed = resolve)),
     };
@@ -341,16 +269,12 @@ export class Connection {
     });
     client.onerror = (error) => {
       debug(`server "${this.name}": ${error.message}`);
-      // The SDK's stdio reader drops the connection on a message over its buffer limit (10 MiB).
-      const limit = /ReadBuffer exceeded maximum size of (\d+) bytes/.exec(error.message);
-      if (limit) {
-        const mib = Math.round(Number(limit[1]) / 2 ** 20);
-        session.resetReason = `sent a message larger than ${mib} MiB (the stdio limit), so the connection was dropped; it will be restarted on the next call`;
-      }
+      const reason = link.droppedBecause?.(error);
+      if (reason) session.resetReason = reason;
     };
     client.onclose = () => {
       session.isClosed = true;
-      if (session.pid !== undefined) forgetChild(session.pid);
+      link.onClosed?.();
       markClosed();
       this.sessionClosed(session);
     };
@@ -367,47 +291,20 @@ export class Connection {
     this.failures++;
     this.lastAttemptAt = Date.now();
     this.lastFault = { cause: 'exited', tail: [] };
-    log(`server "${this.name}" ${session.kind === 'stdio' ? 'exited' : 'closed the connection'}; it will be restarted on the next call`);
-    if (session.kind === 'stdio') {
-      void this.tail.settled().then(() => {
-        if (this.lastFault?.cause === 'exited') this.lastFault = { cause: 'exited', tail: this.tail.last() };
-      });
-    }
+    log(`server "${this.name}" ${this.dialer.ended}; it will be restarted on the next call`);
+    void this.tail.settled().then(() => {
+      if (this.lastFault?.cause === 'exited') this.lastFault = { cause: 'exited', tail: this.tail.last() };
+    });
   }
 
   /**
-   * Ends a session. `graceful`: close stdin (or end the HTTP session) and give the child
-   * GRACE_MS to exit; otherwise SIGTERM at once. Either way SIGKILL follows when it lingers.
+   * Ends a session, once however often it is asked. `graceful`: let the server finish (Link.end
+   * says what that means for its transport); otherwise end it at once.
    */
   private shutdown(session: Session, graceful: boolean): Promise<void> {
     session.shutdown ??= (async () => {
       if (this.current === session) this.current = undefined;
-      if (graceful && session.kind === 'http' && !session.isClosed) {
-        const transport = session.transport as StreamableHTTPClientTransport;
-        if (transport.sessionId)
-          await within(
-            transport.terminateSession().catch(() => {}),
-            1000,
-          );
-      }
-      if (session.kind === 'stdio' && session.pid === undefined) {
-        // Spawned, but the 'spawn' event (and so onspawn) has not run yet.
-        const pid = (session.transport as StdioClientTransport).pid;
-        if (pid !== null && !session.isClosed) {
-          session.pid = pid;
-          trackChild(pid);
-        }
-      }
-      if (!graceful && session.pid !== undefined) signalChild(session.pid, 'SIGTERM');
-      const closing = session.client.close().catch(() => {});
-      if (session.kind !== 'stdio' || session.pid === undefined) {
-        await within(closing, 1000);
-        return;
-      }
-      if (!(await within(session.closed, graceful ? GRACE_MS : 500))) {
-        signalChild(session.pid, 'SIGKILL');
-        await within(session.closed, 1000);
-      }
+      await session.link.end(session, graceful);
     })();
     return session.shutdown;
   }
@@ -415,23 +312,14 @@ export class Connection {
   // -- messages ---------------------------------------------------------------------------------
 
   private startCause(error: unknown, attempts: Session[]): string {
-    const { config } = this;
     if (error instanceof ConnectTimeout || (error instanceof McpError && error.code === ErrorCode.RequestTimeout)) {
       return `did not answer initialize within ${seconds(this.options.connectTimeoutMs)}`;
     }
     if (error instanceof StartError) return error.message;
-    if (config.transport === 'stdio') {
-      const session = attempts[0];
-      if (!session || session.pid === undefined) return describeSpawnError(config.command, error);
-      if (session.isClosed || isClosedError(error)) return 'exited before answering initialize';
-      return `initialize failed: ${mcpErrorText(error)}`;
-    }
-    const where = displayUrl(config.url);
-    if (error instanceof FallbackFailed) {
-      return `cannot connect to ${where}: ${describeHttpError(error.http)}; the SSE fallback failed too: ${describeHttpError(error.sse)}`;
-    }
-    if (error instanceof McpError && !isClosedError(error)) return `initialize failed: ${mcpErrorText(error)}`;
-    return `cannot connect to ${where}: ${describeHttpError(error)}`;
+    return this.dialer.startFailure(
+      error,
+      attempts.map((attempt) => attempt.link),
+    );
   }
 
   private downMessage(): string {
@@ -453,36 +341,19 @@ export class Connection {
     if (malformed !== undefined) return `${prefix}: ${what} returned a malformed result: ${malformed}`;
     if (session.resetReason) return `${prefix}: ${what} failed: the server ${session.resetReason}`;
     if (session.isClosed || isClosedError(error)) {
-      if (session.kind === 'stdio') {
-        await this.tail.settled();
-        return withTail(`${prefix} exited during ${what}; it will be restarted on the next ${isCall ? 'call' : 'request'}`, this.tail.last());
-      }
-      return `${prefix} closed the connection during ${what}`;
+      await this.tail.settled();
+      return withTail(`${prefix} ${this.dialer.endedDuring(what, isCall ? 'call' : 'request')}`, this.tail.last());
     }
     if (error instanceof McpError) return `${prefix}: ${what} failed: ${mcpErrorText(error)}`;
-    if (session.kind !== 'stdio') {
-      // The HTTP exchange itself failed (server gone, session expired): reconnect next time.
+    const unreachable = this.dialer.unreachable(error);
+    if (unreachable) {
       void this.shutdown(session, false);
       this.failures++;
       this.lastAttemptAt = Date.now();
-      this.lastFault = { cause: describeHttpError(error), tail: [] };
-      return `${prefix}: ${what} failed: cannot reach ${displayUrl((this.config as RemoteServerConfig).url)}: ${describeHttpError(error)}`;
+      this.lastFault = { cause: unreachable.cause, tail: [] };
+      return `${prefix}: ${what} failed: ${unreachable.message}`;
     }
     return `${prefix}: ${what} failed: ${mcpErrorText(error)}`;
-  }
-}
-
-class StartError extends Error {}
-
-function isClosedError(error: unknown): boolean {
-  return error instanceof McpError && error.code === ErrorCode.ConnectionClosed;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return existsSync(path) && statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -517,30 +388,6 @@ function deeperThan(value: Record<string, unknown>, max: number): string | undef
     }
   }
   return undefined;
-}
-
-/** A URL for messages: no credentials, query or fragment (they may hold tokens). */
-function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return url;
-  }
-}
-
-/** Resolves true when `promise` settles within `ms`, false otherwise. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ]);
-  clearTimeout(timer);
-  return settled;
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

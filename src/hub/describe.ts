@@ -1,6 +1,6 @@
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { messageOf } from '../shared/errors.js';
 
 /** `5000` → `5 s`, `500` → `0.5 s`. */
@@ -60,11 +60,19 @@ export function describeHttpError(error: unknown): string {
   return mcpErrorText(error);
 }
 
-/** An HTTP status that means "this URL does not speak streamable HTTP", so SSE is worth a try. */
-export function suggestsSse(error: unknown): boolean {
-  if (!(error instanceof StreamableHTTPError)) return false;
-  const status = error.code ?? 0;
-  return status >= 400 && status < 500 && ![401, 403, 407, 429].includes(status);
+/** A URL for messages: no credentials, query or fragment (they may hold tokens). */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+/** The SDK's error for a request whose connection closed before the answer came. */
+export function isClosedError(error: unknown): boolean {
+  return error instanceof McpError && error.code === ErrorCode.ConnectionClosed;
 }
 
 /** The text of an error; JSON-RPC errors as `message (code N)` without the SDK's prefix. */

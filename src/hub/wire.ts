@@ -34,7 +34,7 @@ export class LenientReadBuffer implements Pick<ReadBuffer, 'append' | 'readMessa
     const size = (this.buffer?.length ?? 0) + chunk.length;
     if (size > this.maxBufferSize) {
       this.clear();
-      // The same text as the SDK's: connection.ts recognises it.
+      // The same text as the SDK's: stdio.ts recognises it.
       throw new Error(`ReadBuffer exceeded maximum size of ${this.maxBufferSize} bytes`);
     }
     this.buffer = this.buffer ? Buffer.concat([this.buffer, chunk]) : chunk;
