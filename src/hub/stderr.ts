@@ -1,5 +1,6 @@
 import type { Stream } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { stripVTControlCharacters } from 'node:util';
 import { debug, isDebug } from '../shared/log.js';
 
 const KEEP_LINES = 50;
@@ -72,9 +73,9 @@ export class StderrTail {
 
 /** One printable line: no terminal escapes or control characters, at most MAX_LINE characters. */
 function clean(line: string): string {
-  // eslint-disable-next-line no-control-regex
-  const text = line
-    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+  // stripVTControlCharacters removes escape sequences only: a lone control character (a bell, a
+  // backspace, an ESC it does not recognise as a sequence) stays, so those are dropped after it.
+  const text = stripVTControlCharacters(line)
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
     .trimEnd();
   return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE - 1)}…` : text;
