@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Hub } from '../../src/hub/index.js';
 import type { ServerConfig } from '../../src/config/types.js';
@@ -76,6 +77,14 @@ describe('Hub: remote servers on 127.0.0.1', () => {
     expect(failure.message).toBe(`server "gone": cannot connect to ${gone.url}: connection refused (ECONNREFUSED)`);
   });
 
+  it('close() ends a streamable HTTP session with the server (DELETE), not an SSE one', async () => {
+    const terminate = vi.spyOn(StreamableHTTPClientTransport.prototype, 'terminateSession');
+    const h = hub([http.config('remote'), sse.config('legacy')]);
+    expect(await h.start()).toEqual([]);
+    await h.close();
+    expect(terminate).toHaveBeenCalledTimes(1);
+  });
+
   it('a query string (which may hold a token) is kept out of messages', async () => {
     const gone = await startRemote('http');
     await gone.close();
@@ -101,6 +110,25 @@ describe('Hub: remote servers on 127.0.0.1', () => {
     } finally {
       await back.close();
     }
+  });
+});
+
+describe('Hub: a URL that speaks neither streamable HTTP nor SSE', () => {
+  let nothing: Server;
+  let url: string;
+  beforeAll(async () => {
+    nothing = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('no such endpoint'));
+    await new Promise<void>((resolve) => nothing.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(nothing.address() as AddressInfo).port}/mcp`;
+  });
+  afterAll(() => new Promise((resolve) => nothing.close(resolve)));
+
+  it('"http": both failures are named, streamable HTTP first', async () => {
+    const h = hub([{ name: 'nothing', transport: 'http', url, headers: {} }]);
+    const [failure] = await h.start();
+    expect(failure.message).toBe(
+      `server "nothing": cannot connect to ${url}: HTTP 404: no such endpoint; the SSE fallback failed too: HTTP 404: Non-200 status code (404)`,
+    );
   });
 });
 
