@@ -20,6 +20,8 @@ export interface GuestNatives {
   setTimer(id: number, delayMs: number): boolean;
   /** Disarms host timer `id`. */
   clearTimer(id: number): void;
+  /** A line from the sandbox itself about the returned value; kept even when the console budget is spent. */
+  note(text: string): void;
 }
 
 /**
@@ -71,6 +73,14 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
   const GuestPromise = Promise;
   const apply = Reflect.apply;
   const sliceString = String.prototype.slice;
+  const GuestMap = Map;
+  const GuestSet = Set;
+  const GuestTypeError = TypeError;
+  const isArray = Array.isArray;
+  const objectKeys = Object.keys;
+  const fromEntries = Object.fromEntries;
+  const defineProperty = Object.defineProperty;
+  const ownDescriptor = Object.getOwnPropertyDescriptor;
   const TIMER_CALLBACKS = new Map<number, () => void>();
   let nextTimerId = 1;
   let logBudget = config.maxLogChars;
@@ -187,6 +197,114 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
     };
   }
 
+  // The returned value as JSON (README.md, execute_code, says the same to agents). Where JSON has
+  // an obvious form, the value takes it: a Map whose keys are all strings becomes an object, any
+  // other Map a list of [key, value] pairs, a Set a list, an Error { name, message, ...its own
+  // fields }. A BigInt becomes its exact decimal string, and a note (a `warn` console line) says
+  // where, since the agent may have meant a number. `undefined` in a list becomes null, as JSON
+  // says, without a note: that is what every JSON encoder does and a null reads the same. A cycle
+  // or a Promise (a forgotten `await`) has no JSON at all: a TypeError names the path.
+  //
+  // Fast first: plain JSON.stringify, with a toJSON on the prototypes of those kinds that only
+  // says "walk instead" (JSON.stringify calls toJSON on objects and BigInts, so plain values never
+  // reach it). Only a value holding one of them, or a cycle, is encoded again by `walk`, whose
+  // replacer runs on every property and costs about twice as much. (Getters and toJSON methods of
+  // such a value run twice.) The toJSON stand-ins cannot convert by themselves: a Map inside itself
+  // would recurse until V8's own stack ran out (docs/decisions.md, trap 3), which no guest code sees.
+  const WALK = {};
+  const walkInstead = function toJSON(): never {
+    throw WALK;
+  };
+  const exotic = [GuestMap.prototype, GuestSet.prototype, GuestError.prototype, GuestPromise.prototype, BigInt.prototype];
+  const toJson = (value: unknown): string | undefined => {
+    if ((typeof value !== 'object' || value === null) && typeof value !== 'bigint') return stringify(value);
+    const installed: object[] = [];
+    try {
+      for (const prototype of exotic) {
+        // A toJSON of the agent's own on these prototypes is the agent's choice: it is kept.
+        if (ownDescriptor(prototype, 'toJSON')) continue;
+        defineProperty(prototype, 'toJSON', { value: walkInstead, configurable: true, writable: true });
+        installed.push(prototype);
+      }
+      return stringify(value);
+    } catch (error) {
+      // A cycle of plain objects: walk again to name where it is.
+      if (error !== WALK && !(error instanceof GuestTypeError && /circular/i.test(error.message))) throw error;
+    } finally {
+      for (const prototype of installed) delete (prototype as { toJSON?: unknown }).toJSON;
+    }
+    return walk(value);
+  };
+  /** `.name`, `["odd key"]` or `[3]`: one step of a path, as the agent would write it. */
+  const step = (holder: unknown, key: string): string => (isArray(holder) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${stringify(key)}]`);
+  const typeError = (message: string): Error => {
+    const error = new GuestTypeError(message);
+    // Its frames are this file's and JSON.stringify's, never the agent's.
+    error.stack = '';
+    return error;
+  };
+  const walk = (value: unknown): string | undefined => {
+    // The objects on the path from the root to the property being encoded: `holders[i]` is what
+    // JSON.stringify walks (after conversion), `sources[i]` the agent's object it came from (what a
+    // cycle returns to), `keys[i]` its key in `holders[i - 1]`.
+    const holders: unknown[] = [];
+    const sources: unknown[] = [];
+    const keys: string[] = [];
+    const onPath = new GuestSet<unknown>();
+    const bigints: string[] = [];
+    const pathTo = (depth: number): string => {
+      let text = 'value';
+      for (let index = 1; index <= depth; index++) text += step(holders[index - 1], keys[index]!);
+      return text;
+    };
+    const replacer = function (this: unknown, key: string, inner: unknown): unknown {
+      if ((typeof inner !== 'object' || inner === null) && typeof inner !== 'bigint') return inner;
+      // Leave the branches JSON.stringify has finished: the holder is the deepest object still open.
+      let depth = holders.length;
+      while (depth > 0 && holders[depth - 1] !== this) onPath.delete(sources[--depth]);
+      holders.length = depth;
+      sources.length = depth;
+      keys.length = depth + 1;
+      keys[depth] = key;
+      if (typeof inner === 'bigint') {
+        bigints.push(pathTo(depth));
+        return `${inner}`;
+      }
+      if (onPath.has(inner)) {
+        throw typeError(
+          `the returned value has a cycle: ${pathTo(depth)} refers back to ${pathTo(sources.indexOf(inner))}, and JSON cannot hold one. Return a copy without the back reference (e.g. an id in its place).`,
+        );
+      }
+      if (inner instanceof GuestPromise) {
+        throw typeError(
+          `the returned value holds a Promise at ${pathTo(depth)}, which has no JSON: await it first (for a list of promises, await Promise.all(list)).`,
+        );
+      }
+      let converted: unknown = inner;
+      if (inner instanceof GuestMap) {
+        const entries = [...(inner as Map<unknown, unknown>)];
+        converted = entries.every((entry) => typeof entry[0] === 'string') ? fromEntries(entries) : entries;
+      } else if (inner instanceof GuestSet) {
+        converted = [...(inner as Set<unknown>)];
+      } else if (inner instanceof GuestError) {
+        const fields = objectKeys(inner).map((field) => [field, (inner as unknown as Record<string, unknown>)[field]]);
+        converted = fromEntries([['name', inner.name], ['message', inner.message], ...fields]);
+      }
+      holders.push(converted);
+      sources.push(inner);
+      onPath.add(inner);
+      return converted;
+    };
+    const json = stringify(value, replacer);
+    if (bigints.length > 0) {
+      const shown = bigints.length > 5 ? `${bigints.slice(0, 5).join(', ')} and ${bigints.length - 5} more` : bigints.join(', ');
+      const what = bigints.length === 1 ? `${shown} is a BigInt` : `${shown} are BigInts`;
+      const how = bigints.length === 1 ? 'it was returned as a decimal string' : 'they were returned as decimal strings';
+      natives.note(`[${what}, which JSON cannot hold: ${how}. Return String(x), or Number(x) when it fits, to choose yourself.]`);
+    }
+    return json;
+  };
+
   return {
     async start(): Promise<string | undefined> {
       const main = global.__runbyteMain;
@@ -206,7 +324,7 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
         }
         throw new GuestError(`a non-Error value was thrown: ${shown}`);
       }
-      return stringify(value);
+      return toJson(value);
     },
     slice(text: string, at: number, limit: number): string {
       let end = Math.min(at + config.chunkChars, text.length, limit);

@@ -17,6 +17,8 @@ const CHUNK_CHARS = 64 * 1024;
 const MAX_TIMERS = 10_000;
 const MAX_STACK_LINES = 40;
 const MAX_THROWN_CHARS = 2_000;
+/** A note of guest.ts about the returned value (a few paths and a sentence). */
+const MAX_NOTE_CHARS = 2_000;
 /**
  * What is copied out of a thrown Error, at most (characters): longer text is cut inside the guest
  * before the copy, so a huge message costs the host nothing (docs/architecture.md, sandbox/).
@@ -164,6 +166,11 @@ export class Run {
     define('setTimer', (id, delay) => (this.setTimer(ctx.getNumber(id), ctx.getNumber(delay)) ? ctx.true : ctx.false));
     define('clearTimer', (id) => {
       this.clearTimer(ctx.getNumber(id));
+    });
+    define('note', (text) => {
+      // Outside the console budget: a spent budget must not hide what happened to the value.
+      const copied = this.copyString(text, MAX_NOTE_CHARS);
+      if (copied) this.logs.push({ level: 'warn', text: cutNote(copied, '') });
     });
     return natives;
   }

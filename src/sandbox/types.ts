@@ -44,7 +44,9 @@ export type SandboxOutcome =
   | {
       ok: true;
       /**
-       * `JSON.stringify` of the value, done inside the guest; undefined when it gives undefined.
+       * The value as JSON, encoded inside the guest (guest.ts `toJson`: `JSON.stringify`, with Map,
+       * Set, Error and BigInt given their JSON form; README.md, execute_code); undefined when it
+       * gives undefined.
        * Only its first `limits.maxValueChars` characters when it is longer (then it is not JSON):
        * compare with `jsonLength`.
        */

@@ -72,7 +72,7 @@ describe('values', () => {
   it('fails a value JSON cannot encode as a runtime error', async () => {
     const outcome = failure(await run('const a = {}; a.self = a; return a;'));
     expect(outcome.kind).toBe('runtime');
-    expect(outcome.message).toMatch(/^TypeError: .*circular/i);
+    expect(outcome.message).toMatch(/^TypeError: the returned value has a cycle: value\.self refers back to value,/);
   });
 });
 
