@@ -35,6 +35,15 @@ export const DEFAULT_MAX_CALLS_IN_FLIGHT = 1_000;
 const MAX_DELAY_MS = 2 ** 31 - 1;
 /** Prefix of the message for a thrown value that is not an Error (guest.ts says the same). */
 const NON_ERROR = 'a non-Error value was thrown:';
+/**
+ * Names agents reach for that only Node.js or a browser has. When code that got past the type check
+ * (`@ts-ignore`, `declare const fetch: any`) uses one, QuickJS says only that it is not defined;
+ * the hint says what to use instead. (The type check says the same for the names it knows.)
+ */
+const HOST_API =
+  /^ReferenceError: '(process|require|module|exports|Buffer|__dirname|__filename|global|fetch|XMLHttpRequest|WebSocket|EventSource|window|document|navigator|localStorage)' is not defined$/;
+const NO_HOST_API_HINT =
+  "The sandbox has no Node.js or browser APIs (no network, no file system, no require): reach the outside through the tools of the configured MCP servers (import them from './servers/<server>'; list_directory /servers shows them), and the workspace through '@runbyte/fs'.";
 const LEVELS: ReadonlySet<string> = new Set<LogEntry['level']>(['log', 'info', 'warn', 'error', 'debug']);
 
 /** A host function's value already encoded as JSON (undefined for undefined): crossed as is. */
@@ -400,7 +409,7 @@ export class Run {
     if (/\bout of memory\b/i.test(thrown.message)) return { ok: false, kind: 'memory', message: 'out of memory', ...withStack(thrown.stack) };
     // Out of memory, QuickJS may throw `null` when it cannot even allocate the error.
     if (thrown.message.endsWith(`${NON_ERROR} null`) && this.heap.nearCeiling()) return this.outOfMemory();
-    return { ok: false, kind: 'runtime', message: thrown.message, ...withStack(thrown.stack) };
+    return { ok: false, kind: 'runtime', message: withHint(thrown.message), ...withStack(thrown.stack) };
   }
 
   /**
@@ -552,6 +561,11 @@ function cleanStack(stack: Copied | undefined, filename: string): string | undef
 function cutNote(copied: Copied, what: string): string {
   if (copied.length <= copied.text.length) return copied.text;
   return what ? `${copied.text}… [${what} cut: ${copied.length.toLocaleString('en-US')} chars in all]` : `${copied.text}…`;
+}
+
+/** The message, with NO_HOST_API_HINT when it is about a Node.js or browser global. */
+function withHint(message: string): string {
+  return HOST_API.test(message) ? `${message}. ${NO_HOST_API_HINT}` : message;
 }
 
 function withStack(stack: string | undefined): { stack?: string } {

@@ -1,5 +1,6 @@
 // End to end through exec's Executor: what an agent gets back when its code returns a value JSON
-// has no plain form for (README.md, execute_code; src/sandbox/guest.ts).
+// has no plain form for (README.md, execute_code; src/sandbox/guest.ts), and the hint when code
+// that got past the type check reaches for fetch or require (src/sandbox/run.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureServer } from '../helpers/servers.js';
 import { failureOf, startExec, type ExecFixture } from './helpers.js';
@@ -62,5 +63,14 @@ describe('returned values', () => {
     expect(failureOf(await fx.run(code))).toBe(
       'Runtime error\nTypeError: the returned value holds a Promise at value[0], which has no JSON: await it first (for a list of promises, await Promise.all(list)).',
     );
+  });
+});
+
+describe('Node.js and browser globals', () => {
+  it.each(['fetch', 'XMLHttpRequest', 'process'])('%s past the type check says to use the MCP servers’ tools', async (name) => {
+    const message = failureOf(await fx.run(`// @ts-ignore\nconst it = ${name};\nreturn typeof it;`));
+    expect(message).toContain(`Runtime error\nReferenceError: '${name}' is not defined. The sandbox has no Node.js or browser APIs`);
+    expect(message).toContain("reach the outside through the tools of the configured MCP servers (import them from './servers/<server>'");
+    expect(message).toContain('code.ts:2');
   });
 });

@@ -269,6 +269,17 @@ describe('isolation', () => {
     });
   });
 
+  it.each(['fetch', 'XMLHttpRequest', 'require', 'process'])('says what to use instead of %s when code that got past the type check uses it', async (name) => {
+    const outcome = failure(await run(`return ${name};`));
+    expect(outcome.message).toBe(
+      `ReferenceError: '${name}' is not defined. The sandbox has no Node.js or browser APIs (no network, no file system, no require): reach the outside through the tools of the configured MCP servers (import them from './servers/<server>'; list_directory /servers shows them), and the workspace through '@runbyte/fs'.`,
+    );
+  });
+
+  it('leaves other ReferenceErrors as they are', async () => {
+    expect(failure(await run('return fetchRows;')).message).toBe("ReferenceError: 'fetchRows' is not defined");
+  });
+
   it('gives every run a fresh global object', async () => {
     await run('globalThis.leftover = 1; return 0;');
     expect(valueFrom(await run('return typeof leftover;'))).toBe('undefined');
