@@ -22,7 +22,11 @@ export interface TypeDiagnostic {
 }
 
 export interface TypeCheckerOptions {
-  /** Files that exist only in memory, by virtual path: e.g. `/node_modules/@runbyte/fs/index.d.ts`. */
+  /**
+   * Files that exist only in memory, by virtual path. A module imported by a bare name goes at
+   * `modulePath(specifier)` (`/node_modules/@runbyte/fs/index.ts`, src/vfs/roots.ts), where
+   * list_directory and read_file show it too.
+   */
   extraFiles?: Record<string, string>;
 }
 

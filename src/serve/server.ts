@@ -4,6 +4,7 @@ import type { ExecOutcome } from '../exec/index.js';
 import { messageOf } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { Vfs, VfsError } from '../vfs/index.js';
+import { FS_MODULE } from '../workspace/index.js';
 import type { Engine } from './engine.js';
 import { TOOLS } from './tools.js';
 
@@ -19,7 +20,8 @@ export const MAX_MESSAGE_BYTES = 4 * 2 ** 20;
  * Server to one transport); they all share the engine's downstream connections and executor.
  */
 export function createSession(engine: Engine): Server {
-  const vfs = new Vfs(engine.roots);
+  // The module agents import by name, shown where the type-checker reads it (src/vfs/roots.ts, modulePath).
+  const vfs = new Vfs(engine.roots, { modules: [FS_MODULE] });
   const server = new Server({ name: 'runbyte', version: VERSION }, { capabilities: { tools: {} } });
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOLS.map((tool) => ({ ...tool })) }));

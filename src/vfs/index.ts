@@ -1,9 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { JailError, listInside, readInside } from './jail.js';
-import { jailLocation, type JailLocation, type VfsRoots } from './roots.js';
+import { jailLocation, MODULES_DIR, modulePath, type JailLocation, type VfsRoots } from './roots.js';
 import { compareStrings } from '../shared/values.js';
 
-export { CODE_PATH, toHostPath, toVirtualPath, type VfsRoots } from './roots.js';
+export { CODE_PATH, MODULES_DIR, modulePath, toHostPath, toVirtualPath, type VfsRoots } from './roots.js';
 export { isInside, JailError, openInside, readInside, readInsideSync, resolveInside, statInsideSync, type Inside, type JailReason } from './jail.js';
 
 /** A path the agent may not see: outside /servers and /workspace, or through a link that leaves them. */
@@ -15,14 +16,52 @@ export interface ListOptions {
   withDescriptions?: boolean;
 }
 
+/** A module the agent imports by a bare name (`@runbyte/fs`), implemented by one of runbyte's own .ts files. */
+export interface VfsModule {
+  specifier: string;
+  hostPath: string;
+}
+
+export interface VfsOptions {
+  /**
+   * Shown read-only at `/node_modules/<specifier>/index.ts` (modulePath in roots.ts), the file the
+   * type-checker checks imports of it against, so the agent can read its functions and types.
+   */
+  modules?: readonly VfsModule[];
+}
+
 /**
  * The agent's view of the SDK and the workspace (README.md, "The three tools"). Every read
  * goes through the jail (jail.ts): the path is normalised, must map into one of the roots, and is
  * then resolved inside that root (`/servers` → `<generatedDir>/servers`, `/workspace` → the
  * workspace folder), links that lead out and hard-linked files refused, dotfiles listed.
+ * `/node_modules` holds only the modules given (`@runbyte/fs`), read-only: runbyte's own files.
  */
 export class Vfs {
-  constructor(readonly roots: VfsRoots) {}
+  /** Host file of each module's virtual path. */
+  private readonly modules = new Map<string, string>();
+  /** Every folder above a module's file, with the names in it (`/node_modules` → `@runbyte/`). */
+  private readonly moduleDirs = new Map<string, Set<string>>();
+  private readonly specifiers: string[] = [];
+  /** The tree's top folders, as the agent is told them in an error. */
+  private readonly tops: string;
+
+  constructor(
+    readonly roots: VfsRoots,
+    options: VfsOptions = {},
+  ) {
+    for (const { specifier, hostPath } of options.modules ?? []) {
+      const path = modulePath(specifier);
+      this.specifiers.push(specifier);
+      this.modules.set(path, hostPath);
+      for (let child = path, dir = posix.dirname(path); child !== MODULES_DIR; child = dir, dir = posix.dirname(dir)) {
+        const names = this.moduleDirs.get(dir) ?? new Set<string>();
+        names.add(child === path ? posix.basename(child) : `${posix.basename(child)}/`);
+        this.moduleDirs.set(dir, names);
+      }
+    }
+    this.tops = this.modules.size > 0 ? `/servers, /workspace or ${MODULES_DIR}` : '/servers or /workspace';
+  }
 
   /** Normalises an agent path: relative paths are relative to `/`; `..` may not leave the tree. */
   normalize(path: string): string {
@@ -31,16 +70,24 @@ export class Vfs {
     const absolute = raw.startsWith('/') ? raw : `/${raw}`;
     const normalized = posix.normalize(absolute).replace(/(.)\/+$/, '$1');
     // normalize() keeps a leading `..` only when the path climbs above `/`.
-    if (normalized.startsWith('/..') || (absolute.includes('..') && !isInsideTree(normalized))) {
-      throw new VfsError(`${path}: outside the virtual filesystem; paths start with /servers or /workspace`);
+    if (normalized.startsWith('/..') || (absolute.includes('..') && !isInsideTree(normalized) && !this.isModulePath(normalized))) {
+      throw new VfsError(`${path}: outside the virtual filesystem; paths start with ${this.tops}`);
     }
     return normalized;
+  }
+
+  /** Whether a normalised path is a module's file or a folder above one. */
+  private isModulePath(path: string): boolean {
+    return this.modules.has(path) || this.moduleDirs.has(path);
   }
 
   /** The text listing of a folder, one entry per line, sorted (what is listed: see jail.ts). */
   async list(path: string, options: ListOptions = {}): Promise<string> {
     const virtual = this.normalize(path);
-    if (virtual === '/') return ['servers/', 'workspace/'].join('\n');
+    if (virtual === '/') return ['servers/', 'workspace/', ...(this.modules.size > 0 ? [`${MODULES_DIR.slice(1)}/`] : [])].join('\n');
+    const inModules = this.moduleDirs.get(virtual);
+    if (inModules) return [...inModules].sort(compareStrings).join('\n');
+    if (this.modules.has(virtual)) throw new VfsError(`${virtual}: not a directory; use read_file`);
     const { root, rel } = this.locate(virtual);
     const entries = (
       await listInside(root, rel).catch((error: unknown) => {
@@ -87,6 +134,10 @@ export class Vfs {
   /** The text of a file under /servers or /workspace. */
   async read(path: string): Promise<string> {
     const virtual = this.normalize(path);
+    const module = this.modules.get(virtual);
+    // runbyte's own file, not the agent's: read as it is, like the type-checker does.
+    if (module !== undefined) return readFile(module, 'utf8');
+    if (this.moduleDirs.has(virtual)) throw new VfsError(`${virtual}: is a directory; use list_directory`);
     const { root, rel } = this.locate(virtual);
     const data = await readInside(root, rel).catch((error: unknown) => {
       throw refusal(error, virtual, { ENOENT: 'no such file', ENOTDIR: 'no such file', EISDIR: 'is a directory; use list_directory' });
@@ -96,8 +147,11 @@ export class Vfs {
 
   /** The jail's root and relative path behind a normalised virtual path under /servers or /workspace. */
   private locate(virtual: string): JailLocation {
+    if (this.modules.size > 0 && virtual.startsWith(`${MODULES_DIR}/`)) {
+      throw new VfsError(`${virtual}: no such file or directory; ${MODULES_DIR} holds only ${this.specifiers.join(', ')}`);
+    }
     const location = virtual === '/runtime.ts' ? undefined : jailLocation(this.roots, virtual);
-    if (!location) throw new VfsError(`${virtual}: outside the virtual filesystem; paths start with /servers or /workspace`);
+    if (!location) throw new VfsError(`${virtual}: outside the virtual filesystem; paths start with ${this.tops}`);
     return location;
   }
 }

@@ -8,6 +8,7 @@ import { posix } from 'node:path';
  *   /runtime.ts       the SDK runtime            → <generatedDir>/runtime.ts
  *   /servers/...      the generated SDK          → <generatedDir>/servers/...
  *   /workspace/...    files that outlive a run   → <workspaceDir>/...
+ *   /node_modules/... modules imported by a bare name (`@runbyte/fs`), runbyte's own files (modulePath)
  *
  * Type-checker, bundler and list_directory/read_file all go through this one mapping, so what the
  * agent reads is exactly what is checked and bundled.
@@ -19,6 +20,19 @@ export interface VfsRoots {
 
 /** The virtual path of the agent's code. */
 export const CODE_PATH = '/code.ts';
+
+/** Where modules imported by a bare name (`@runbyte/fs`) live in the tree. */
+export const MODULES_DIR = '/node_modules';
+
+/**
+ * The virtual path of a module imported by a bare name: `@runbyte/fs` → `/node_modules/@runbyte/fs/index.ts`.
+ * The type-checker is given the module's source at this path (src/compile/child.ts) and resolves the
+ * import to it the way TypeScript resolves any package; list_directory and read_file show the same
+ * file there (vfs/index.ts), so what the agent reads is what its code is checked against.
+ */
+export function modulePath(specifier: string): string {
+  return `${MODULES_DIR}/${specifier}/index.ts`;
+}
 
 /**
  * The host path behind a virtual path, or undefined when the path is outside the tree.

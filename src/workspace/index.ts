@@ -23,6 +23,8 @@ export const FS_SPECIFIER = '@runbyte/fs';
 export const FS_HOST_FUNCTION = '__runbyteFs';
 /** The real TypeScript file behind `@runbyte/fs`: type-checked and bundled like the SDK. */
 export const FS_TEMPLATE = fileURLToPath(new URL('../../templates/fs.ts', import.meta.url));
+/** `@runbyte/fs` → templates/fs.ts: what the compilers check and bundle, and what read_file shows (src/serve/server.ts). */
+export const FS_MODULE: ExtraModule = { specifier: FS_SPECIFIER, hostPath: FS_TEMPLATE };
 
 /** What exec needs to give agent code a workspace: pass each to the `Executor` option of the same name. */
 export interface WorkspaceHooks {
@@ -75,7 +77,7 @@ export function createWorkspace(options: WorkspaceOptions): WorkspaceHooks {
   };
   return {
     host: { [FS_HOST_FUNCTION]: fsHost },
-    modules: [{ specifier: FS_SPECIFIER, hostPath: FS_TEMPLATE }],
+    modules: [FS_MODULE],
     keepOversized: (json) => workspace.keepOversized(json),
     workspace,
   };

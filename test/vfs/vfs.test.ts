@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeToolFile, Vfs, VfsError } from '../../src/vfs/index.js';
+import { FS_MODULE, FS_TEMPLATE } from '../../src/workspace/index.js';
 
 let vfs: Vfs;
 let root: string;
@@ -89,5 +90,48 @@ describe('describeToolFile', () => {
 
   it('ignores JSDoc that is not on the exported function', () => {
     expect(describeToolFile('/** a property */\nexport interface X {}\nexport function f() {}\n')).toBe('');
+  });
+});
+
+// The modules agents import by a bare name are readable where the type-checker reads them
+// (src/vfs/roots.ts, modulePath), so `@runbyte/fs`'s functions and FsError codes need no guessing.
+describe('/node_modules: the modules imported by a bare name', () => {
+  let withFs: Vfs;
+  beforeAll(() => {
+    withFs = new Vfs(vfs.roots, { modules: [FS_MODULE] });
+  });
+
+  it.each([
+    ['/', 'servers/\nworkspace/\nnode_modules/'],
+    ['/node_modules', '@runbyte/'],
+    ['node_modules/@runbyte/', 'fs/'],
+    ['/node_modules/@runbyte/fs', 'index.ts'],
+    ['/servers/../node_modules/@runbyte/fs', 'index.ts'],
+  ])('lists %s', async (path, want) => {
+    expect(await withFs.list(path)).toBe(want);
+  });
+
+  it('reads @runbyte/fs as templates/fs.ts, its declarations and documentation included', async () => {
+    const text = await withFs.read('/node_modules/@runbyte/fs/index.ts');
+    expect(text).toBe(readFileSync(FS_TEMPLATE, 'utf8'));
+    expect(text).toContain('export function writeJson(path: string, value: unknown): Promise<void>');
+    expect(text).toContain("export type FsErrorCode = 'ENOENT'");
+  });
+
+  it.each([
+    ['/node_modules/lodash/index.ts', 'read', '/node_modules/lodash/index.ts: no such file or directory; /node_modules holds only @runbyte/fs'],
+    ['/node_modules/@runbyte/fs', 'read', '/node_modules/@runbyte/fs: is a directory; use list_directory'],
+    ['/node_modules/@runbyte/fs/index.ts', 'list', '/node_modules/@runbyte/fs/index.ts: not a directory; use read_file'],
+    [
+      '/node_modules/@runbyte/../../secret.txt',
+      'read',
+      '/node_modules/@runbyte/../../secret.txt: outside the virtual filesystem; paths start with /servers, /workspace or /node_modules',
+    ],
+  ] as const)('refuses %s (%s)', async (path, how, message) => {
+    await expect(how === 'read' ? withFs.read(path) : withFs.list(path)).rejects.toThrow(new VfsError(message));
+  });
+
+  it('is not there without modules', async () => {
+    await expect(vfs.read('/node_modules/@runbyte/fs/index.ts')).rejects.toThrow(/outside the virtual filesystem; paths start with \/servers or \/workspace$/);
   });
 });

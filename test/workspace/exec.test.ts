@@ -122,6 +122,17 @@ describe('@runbyte/fs from agent code', () => {
     );
   });
 
+  // The file the type-checker checks `@runbyte/fs` against is the one list_directory and read_file show.
+  it('is checked against what read_file shows at /node_modules/@runbyte/fs/index.ts', async () => {
+    const outcome = await failure(first.executor, src("import * as fs from '@runbyte/fs';", "await fs.writeJSON('x.json', {});"));
+    expect(outcome.message).toContain(`Property 'writeJSON' does not exist on type 'typeof import("/node_modules/@runbyte/fs/index")'.`);
+    const vfs = new Vfs({ generatedDir: config.outDir, workspaceDir: config.workspaceDir }, { modules: first.hooks.modules });
+    expect(await vfs.list('/')).toContain('node_modules/');
+    const text = await vfs.read('/node_modules/@runbyte/fs/index.ts');
+    expect(text).toBe(readFileSync(first.hooks.modules[0]!.hostPath, 'utf8'));
+    expect(text).toMatch(/^export function writeJson\(/m);
+  });
+
   it('throws FsError with a code the agent can test, and an uncaught one names the path', async () => {
     const caught = await value(
       first.executor,
