@@ -1,7 +1,9 @@
 /**
  * What the model sees of runbyte: three tools. Every character here is paid on every
  * conversation, so the descriptions teach the workflow in as few words as they can
- * (runbyte's fixed cost stays under 1,500 characters). A snapshot test pins them.
+ * (runbyte's fixed cost stays under 1,500 characters). A snapshot test pins them, and checks that
+ * execute_code names every function of `@runbyte/fs` and the file that declares them
+ * (test/serve/tools-snapshot.test.ts).
  */
 export const TOOLS = [
   {
@@ -18,7 +20,7 @@ export const TOOLS = [
   },
   {
     name: 'read_file',
-    description: "Read a file under /servers or /workspace, e.g. a tool's Args and Result types.",
+    description: "Read a file that list_directory shows, e.g. a tool's Args and Result types.",
     inputSchema: {
       type: 'object',
       properties: { path: { type: 'string' } },
@@ -28,7 +30,7 @@ export const TOOLS = [
   {
     name: 'execute_code',
     description:
-      "Run TypeScript in a sandbox: `import { fn } from './servers/<server>'`, call tools, filter and join their data in code, and return only what you need (JSON). Top-level await and return, or `async function exec()`. Type-checked first; console output is returned too. Keep files and reusable .ts skills in /workspace with `import * as fs from '@runbyte/fs'` (readFile, writeFile, listDir, remove); import skills from './workspace/...'.",
+      "Run TypeScript in a sandbox: `import { fn } from './servers/<server>'`, call tools, filter and join their data in code, and return only what you need (JSON). Top-level await and return, or `async function exec()`. Type-checked first; console output is returned too. Keep files and reusable .ts skills in /workspace with `import * as fs from '@runbyte/fs'` (readFile, writeFile, readJson, writeJson, listDir, stat, exists, remove; types and FsError codes in /node_modules/@runbyte/fs/index.ts); import skills from './workspace/...'.",
     inputSchema: {
       type: 'object',
       properties: { code: { type: 'string' } },
