@@ -32,7 +32,7 @@ function conversation(getClient: () => Client) {
 
   it('lists /, /servers and a server with descriptions', async () => {
     const client = getClient();
-    expect(texts(await client.callTool({ name: 'list_directory', arguments: { path: '/' } }))).toEqual(['servers/\nworkspace/']);
+    expect(texts(await client.callTool({ name: 'list_directory', arguments: { path: '/' } }))).toEqual(['servers/\nworkspace/\nnode_modules/']);
     const servers = texts(await client.callTool({ name: 'list_directory', arguments: { path: '/servers' } }))[0]!;
     expect(servers).toMatch(/^filesystem\/ \(\d+ functions\)\nmemory\/ \(9 functions\)\nindex\.ts$/);
     const memory = texts(await client.callTool({ name: 'list_directory', arguments: { path: '/servers/memory', withDescriptions: true } }))[0]!;

@@ -42,7 +42,7 @@ describe('serve over stdio: an oversized message', () => {
     await eventually(() => /runbyte: stdio: refused a message of \d+ bytes \(id \d+\): larger than 4 MiB/.test(stderr));
 
     const listed = await client.callTool({ name: 'list_directory', arguments: { path: '/' } }, undefined, { timeout: 10_000 });
-    expect(texts(listed)).toEqual(['servers/\nworkspace/']);
+    expect(texts(listed)).toEqual(['servers/\nworkspace/\nnode_modules/']);
   });
 });
 
