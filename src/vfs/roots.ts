@@ -40,13 +40,8 @@ export function modulePath(specifier: string): string {
  * checked by the jail in vfs/ before any read.
  */
 export function toHostPath(roots: VfsRoots, virtualPath: string): string | undefined {
-  if (!virtualPath.startsWith('/')) return undefined;
-  const path = posix.normalize(virtualPath);
-  if (path === '/runtime.ts') return join(roots.generatedDir, 'runtime.ts');
-  if (path === '/servers' || path.startsWith('/servers/')) return join(roots.generatedDir, path);
-  if (path === '/workspace') return roots.workspaceDir;
-  if (path.startsWith('/workspace/')) return join(roots.workspaceDir, path.slice('/workspace/'.length));
-  return undefined;
+  const location = jailLocation(roots, virtualPath);
+  return location && (location.rel === '' ? location.root : join(location.root, ...location.rel.split('/')));
 }
 
 /** The virtual path of a host file inside one of the roots, or undefined. */
