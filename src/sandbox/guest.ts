@@ -22,6 +22,8 @@ export interface GuestNatives {
   clearTimer(id: number): void;
   /** A line from the sandbox itself about the returned value; kept even when the console budget is spent. */
   note(text: string): void;
+  /** `makeWalk`, evaluated now (its source is parsed only by the runs that need it). */
+  loadWalk(): (deps: WalkDeps) => (value: unknown) => string | undefined;
 }
 
 /**
@@ -197,20 +199,9 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
     };
   }
 
-  // The returned value as JSON (README.md, execute_code, says the same to agents). Where JSON has
-  // an obvious form, the value takes it: a Map whose keys are all strings becomes an object, any
-  // other Map a list of [key, value] pairs, a Set a list, an Error { name, message, ...its own
-  // fields }. A BigInt becomes its exact decimal string, and a note (a `warn` console line) says
-  // where, since the agent may have meant a number. `undefined` in a list becomes null, as JSON
-  // says, without a note: that is what every JSON encoder does and a null reads the same. A cycle
-  // or a Promise (a forgotten `await`) has no JSON at all: a TypeError names the path.
-  //
-  // Fast first: plain JSON.stringify, with a toJSON on the prototypes of those kinds that only
-  // says "walk instead" (JSON.stringify calls toJSON on objects and BigInts, so plain values never
-  // reach it). Only a value holding one of them, or a cycle, is encoded again by `walk`, whose
-  // replacer runs on every property and costs about twice as much. (Getters and toJSON methods of
-  // such a value run twice.) The toJSON stand-ins cannot convert by themselves: a Map inside itself
-  // would recurse until V8's own stack ran out (docs/decisions.md, trap 3), which no guest code sees.
+  // The returned value as JSON: the rules and why they run in two steps are above `makeWalk`.
+  // (Comments in this function are parsed by every fresh instance: the long ones live outside it.)
+  let walk: ((value: unknown) => string | undefined) | undefined;
   const WALK = {};
   const walkInstead = function toJSON(): never {
     throw WALK;
@@ -233,76 +224,19 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
     } finally {
       for (const prototype of installed) delete (prototype as { toJSON?: unknown }).toJSON;
     }
+    walk ??= natives.loadWalk()({
+      stringify,
+      note: natives.note,
+      GuestMap,
+      GuestSet,
+      GuestError,
+      GuestPromise,
+      GuestTypeError,
+      isArray,
+      objectKeys,
+      fromEntries,
+    });
     return walk(value);
-  };
-  /** `.name`, `["odd key"]` or `[3]`: one step of a path, as the agent would write it. */
-  const step = (holder: unknown, key: string): string => (isArray(holder) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${stringify(key)}]`);
-  const typeError = (message: string): Error => {
-    const error = new GuestTypeError(message);
-    // Its frames are this file's and JSON.stringify's, never the agent's.
-    error.stack = '';
-    return error;
-  };
-  const walk = (value: unknown): string | undefined => {
-    // The objects on the path from the root to the property being encoded: `holders[i]` is what
-    // JSON.stringify walks (after conversion), `sources[i]` the agent's object it came from (what a
-    // cycle returns to), `keys[i]` its key in `holders[i - 1]`.
-    const holders: unknown[] = [];
-    const sources: unknown[] = [];
-    const keys: string[] = [];
-    const onPath = new GuestSet<unknown>();
-    const bigints: string[] = [];
-    const pathTo = (depth: number): string => {
-      let text = 'value';
-      for (let index = 1; index <= depth; index++) text += step(holders[index - 1], keys[index]!);
-      return text;
-    };
-    const replacer = function (this: unknown, key: string, inner: unknown): unknown {
-      if ((typeof inner !== 'object' || inner === null) && typeof inner !== 'bigint') return inner;
-      // Leave the branches JSON.stringify has finished: the holder is the deepest object still open.
-      let depth = holders.length;
-      while (depth > 0 && holders[depth - 1] !== this) onPath.delete(sources[--depth]);
-      holders.length = depth;
-      sources.length = depth;
-      keys.length = depth + 1;
-      keys[depth] = key;
-      if (typeof inner === 'bigint') {
-        bigints.push(pathTo(depth));
-        return `${inner}`;
-      }
-      if (onPath.has(inner)) {
-        throw typeError(
-          `the returned value has a cycle: ${pathTo(depth)} refers back to ${pathTo(sources.indexOf(inner))}, and JSON cannot hold one. Return a copy without the back reference (e.g. an id in its place).`,
-        );
-      }
-      if (inner instanceof GuestPromise) {
-        throw typeError(
-          `the returned value holds a Promise at ${pathTo(depth)}, which has no JSON: await it first (for a list of promises, await Promise.all(list)).`,
-        );
-      }
-      let converted: unknown = inner;
-      if (inner instanceof GuestMap) {
-        const entries = [...(inner as Map<unknown, unknown>)];
-        converted = entries.every((entry) => typeof entry[0] === 'string') ? fromEntries(entries) : entries;
-      } else if (inner instanceof GuestSet) {
-        converted = [...(inner as Set<unknown>)];
-      } else if (inner instanceof GuestError) {
-        const fields = objectKeys(inner).map((field) => [field, (inner as unknown as Record<string, unknown>)[field]]);
-        converted = fromEntries([['name', inner.name], ['message', inner.message], ...fields]);
-      }
-      holders.push(converted);
-      sources.push(inner);
-      onPath.add(inner);
-      return converted;
-    };
-    const json = stringify(value, replacer);
-    if (bigints.length > 0) {
-      const shown = bigints.length > 5 ? `${bigints.slice(0, 5).join(', ')} and ${bigints.length - 5} more` : bigints.join(', ');
-      const what = bigints.length === 1 ? `${shown} is a BigInt` : `${shown} are BigInts`;
-      const how = bigints.length === 1 ? 'it was returned as a decimal string' : 'they were returned as decimal strings';
-      natives.note(`[${what}, which JSON cannot hold: ${how}. Return String(x), or Number(x) when it fits, to choose yourself.]`);
-    }
-    return json;
   };
 
   return {
@@ -371,3 +305,112 @@ export function installGuest(natives: GuestNatives, configJson: string): GuestEn
 
 /** The source text the host evaluates: an expression whose value is `installGuest`. */
 export const GUEST_SOURCE = `(${installGuest.toString()})`;
+
+/** What `makeWalk` is given: what installGuest captured before the agent's code ran. */
+export interface WalkDeps {
+  stringify: typeof JSON.stringify;
+  note(text: string): void;
+  GuestMap: MapConstructor;
+  GuestSet: SetConstructor;
+  GuestError: ErrorConstructor;
+  GuestPromise: PromiseConstructor;
+  GuestTypeError: TypeErrorConstructor;
+  isArray: typeof Array.isArray;
+  objectKeys: typeof Object.keys;
+  fromEntries: typeof Object.fromEntries;
+}
+
+/**
+ * The returned value as JSON (README.md, execute_code, says the same to agents). Where JSON has an
+ * obvious form, the value takes it: a Map whose keys are all strings becomes an object, any other
+ * Map a list of [key, value] pairs, a Set a list, an Error { name, message, ...its own fields }. A
+ * BigInt becomes its exact decimal string, and a note (a `warn` console line) says where, since the
+ * agent may have meant a number. `undefined` in a list becomes null, as JSON says, without a note:
+ * that is what every JSON encoder does, and a null reads the same. A cycle or a Promise (a
+ * forgotten `await`) has no JSON at all: a TypeError names the path.
+ *
+ * Two steps. `toJson` in installGuest tries plain JSON.stringify, with a toJSON on the prototypes
+ * of those kinds that only says "walk instead" (JSON.stringify calls toJSON on objects and BigInts,
+ * so plain values never reach it). Only a value holding one of them, or a cycle, is encoded again
+ * by this walk, whose replacer runs on every property and costs about twice as much (getters and
+ * toJSON methods of such a value run twice). The toJSON stand-ins cannot convert by themselves: a
+ * Map inside itself would recurse until V8's own stack ran out (docs/decisions.md, trap 3), which
+ * no guest code sees. Every fresh instance parses installGuest (about 50 µs a KB), so the walk's
+ * source (`WALK_SOURCE`) is evaluated by the host only when a run needs it; like installGuest, it
+ * runs only inside QuickJS and must be self-contained.
+ */
+export function makeWalk(deps: WalkDeps): (value: unknown) => string | undefined {
+  const { stringify, GuestMap, GuestSet, GuestError, GuestPromise, GuestTypeError, isArray, objectKeys, fromEntries } = deps;
+  /** `.name`, `["odd key"]` or `[3]`: one step of a path, as the agent would write it. */
+  const step = (holder: unknown, key: string): string => (isArray(holder) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${stringify(key)}]`);
+  const typeError = (message: string): Error => {
+    const error = new GuestTypeError(message);
+    // Its frames are this file's and JSON.stringify's, never the agent's.
+    error.stack = '';
+    return error;
+  };
+  return (value: unknown): string | undefined => {
+    // The objects on the path from the root to the property being encoded: `holders[i]` is what
+    // JSON.stringify walks (after conversion), `sources[i]` the agent's object it came from (what a
+    // cycle returns to), `keys[i]` its key in `holders[i - 1]`.
+    const holders: unknown[] = [];
+    const sources: unknown[] = [];
+    const keys: string[] = [];
+    const onPath = new GuestSet<unknown>();
+    const bigints: string[] = [];
+    const pathTo = (depth: number): string => {
+      let text = 'value';
+      for (let index = 1; index <= depth; index++) text += step(holders[index - 1], keys[index]!);
+      return text;
+    };
+    const replacer = function (this: unknown, key: string, inner: unknown): unknown {
+      if ((typeof inner !== 'object' || inner === null) && typeof inner !== 'bigint') return inner;
+      // Leave the branches JSON.stringify has finished: the holder is the deepest object still open.
+      let depth = holders.length;
+      while (depth > 0 && holders[depth - 1] !== this) onPath.delete(sources[--depth]);
+      holders.length = depth;
+      sources.length = depth;
+      keys.length = depth + 1;
+      keys[depth] = key;
+      if (typeof inner === 'bigint') {
+        bigints.push(pathTo(depth));
+        return `${inner}`;
+      }
+      if (onPath.has(inner)) {
+        throw typeError(
+          `the returned value has a cycle: ${pathTo(depth)} refers back to ${pathTo(sources.indexOf(inner))}, and JSON cannot hold one. Return a copy without the back reference (e.g. an id in its place).`,
+        );
+      }
+      if (inner instanceof GuestPromise) {
+        throw typeError(
+          `the returned value holds a Promise at ${pathTo(depth)}, which has no JSON: await it first (for a list of promises, await Promise.all(list)).`,
+        );
+      }
+      let converted: unknown = inner;
+      if (inner instanceof GuestMap) {
+        const entries = [...(inner as Map<unknown, unknown>)];
+        converted = entries.every((entry) => typeof entry[0] === 'string') ? fromEntries(entries) : entries;
+      } else if (inner instanceof GuestSet) {
+        converted = [...(inner as Set<unknown>)];
+      } else if (inner instanceof GuestError) {
+        const fields = objectKeys(inner).map((field) => [field, (inner as unknown as Record<string, unknown>)[field]]);
+        converted = fromEntries([['name', inner.name], ['message', inner.message], ...fields]);
+      }
+      holders.push(converted);
+      sources.push(inner);
+      onPath.add(inner);
+      return converted;
+    };
+    const json = stringify(value, replacer);
+    if (bigints.length > 0) {
+      const shown = bigints.length > 5 ? `${bigints.slice(0, 5).join(', ')} and ${bigints.length - 5} more` : bigints.join(', ');
+      const what = bigints.length === 1 ? `${shown} is a BigInt` : `${shown} are BigInts`;
+      const how = bigints.length === 1 ? 'it was returned as a decimal string' : 'they were returned as decimal strings';
+      deps.note(`[${what}, which JSON cannot hold: ${how}. Return String(x), or Number(x) when it fits, to choose yourself.]`);
+    }
+    return json;
+  };
+}
+
+/** The source text of `makeWalk`, evaluated by the host on the guest's first `loadWalk()`. */
+export const WALK_SOURCE = `(${makeWalk.toString()})`;

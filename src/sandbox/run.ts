@@ -1,6 +1,6 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import { messageOf } from '../shared/errors.js';
-import { GUEST_SOURCE, type GuestConfig } from './guest.js';
+import { GUEST_SOURCE, type GuestConfig, WALK_SOURCE } from './guest.js';
 import type { HeapGuard } from './heap.js';
 import type { QuickJsInstance } from './quickjs.js';
 import type { LogEntry, SandboxOptions, SandboxOutcome } from './types.js';
@@ -176,6 +176,8 @@ export class Run {
     define('clearTimer', (id) => {
       this.clearTimer(ctx.getNumber(id));
     });
+    // Returned to the guest, which takes the handle over.
+    define('loadWalk', () => ctx.unwrapResult(ctx.evalCode(WALK_SOURCE, GUEST_FILE, { type: 'global' })));
     define('note', (text) => {
       // Outside the console budget: a spent budget must not hide what happened to the value.
       const copied = this.copyString(text, MAX_NOTE_CHARS);
