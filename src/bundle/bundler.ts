@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Compilation, Compiler, InputFileSystem, OutputFileSystem } from '@rspack/core';
 import { CODE_PATH, toVirtualPath, type VfsRoots } from '../vfs/roots.js';
-import { formatDiagnostic, toDiagnostics, type BundleDiagnostic, type RspackErrorLike } from './diagnostics.js';
+import { formatBundleDiagnostic, toDiagnostics, type BundleDiagnostic, type RspackErrorLike } from './diagnostics.js';
 import { Guard } from './guard.js';
 import { VirtualInputFs } from './input-fs.js';
 import { MAP_ASSET, rspackOptions, SCRIPT_ASSET } from './options.js';
@@ -158,7 +158,7 @@ export class Bundler {
         virtualPath: (path) => this.virtualPath(path),
         sourceText: (path) => this.sourceText(path),
       });
-      return { ok: false, message: errors.map(formatDiagnostic).join('\n'), errors };
+      return { ok: false, message: errors.map((error) => formatBundleDiagnostic(error)).join('\n'), errors };
     }
     if (captured.script === undefined || captured.map === undefined) throw new Error('runbyte: Rspack produced no script');
     const map = JSON.parse(captured.map) as RawSourceMap;

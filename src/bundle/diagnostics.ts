@@ -1,4 +1,5 @@
 import { posix, sep } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { CODE_PATH } from '../vfs/roots.js';
 import { ENTRY_PATH, VIRTUAL_ROOT, VirtualInputFs } from './input-fs.js';
 
@@ -27,8 +28,6 @@ export interface Paths {
   sourceText(rspackPath: string): string | undefined;
 }
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
 /** A miette headline: `  × text`, possibly behind `╰─▶` when it is the cause of the line above. */
 const HEADLINE = /^[\s│╰─▶]*×\s+(.*)$/;
 /** A continuation line of the headline above it. */
@@ -59,7 +58,7 @@ export function toDiagnostics(errors: readonly RspackErrorLike[], paths: Paths):
   const diagnostics: BundleDiagnostic[] = [];
   for (const error of errors) {
     const diagnostic = toDiagnostic(error, paths);
-    const key = formatDiagnostic(diagnostic);
+    const key = formatBundleDiagnostic(diagnostic);
     if (seen.has(key)) continue;
     seen.add(key);
     diagnostics.push(diagnostic);
@@ -68,7 +67,7 @@ export function toDiagnostics(errors: readonly RspackErrorLike[], paths: Paths):
 }
 
 /** `code.ts:1:20: message`, `workspace/skills/x.ts:3:1: message`, or the bare message when the file is unknown. */
-export function formatDiagnostic(diagnostic: BundleDiagnostic): string {
+export function formatBundleDiagnostic(diagnostic: BundleDiagnostic): string {
   if (!diagnostic.file) return diagnostic.message;
   const file = diagnostic.file.startsWith('/') && isVirtual(diagnostic.file) ? diagnostic.file.slice(1) : diagnostic.file;
   const where = diagnostic.line > 0 ? `${file}:${diagnostic.line}:${diagnostic.column}` : file;
@@ -78,7 +77,7 @@ export function formatDiagnostic(diagnostic: BundleDiagnostic): string {
 function toDiagnostic(error: RspackErrorLike, { virtualPath, sourceText }: Paths): BundleDiagnostic {
   const rspackPath = resourceOf(error.module);
   const file = rspackPath === undefined ? '' : (virtualPath(rspackPath) ?? rspackPath);
-  const text = String(error.message ?? '').replace(ANSI, '');
+  const text = stripVTControlCharacters(String(error.message ?? ''));
   const { message, frame } = innermost(text);
 
   if (file === ENTRY_PATH) {

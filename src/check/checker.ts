@@ -385,7 +385,7 @@ export class TypeChecker {
  * `code.ts(LINE,COL): error TSNNNN: message` in the agent's own coordinates for its code (README.md, "The three tools",
  * execute_code), `workspace/skills/x.ts(LINE,COL): error …` for other files.
  */
-export function formatDiagnostic(diagnostic: TypeDiagnostic, toSource: PreparedCode['toSource']): string {
+export function formatTypeDiagnostic(diagnostic: TypeDiagnostic, toSource: PreparedCode['toSource']): string {
   const tail = `error TS${diagnostic.code}: ${diagnostic.message}`;
   if (!diagnostic.file) return tail;
   if (diagnostic.file === CODE_PATH) {

@@ -1,4 +1,4 @@
-export { formatDiagnostic, GLOBALS_PATH, TypeChecker, type TypeCheckerOptions, type TypeDiagnostic } from './checker.js';
+export { formatTypeDiagnostic, GLOBALS_PATH, TypeChecker, type TypeCheckerOptions, type TypeDiagnostic } from './checker.js';
 export {
   MAIN_FUNCTION,
   prepareAgentCode,

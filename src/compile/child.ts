@@ -4,8 +4,8 @@
 // heap that fills up ends this process, never the server that started it.
 
 import { readFileSync } from 'node:fs';
-import { Bundler, formatDiagnostic as formatBundleDiagnostic } from '../bundle/index.js';
-import { formatDiagnostic, prepareAgentCode, TypeChecker } from '../check/index.js';
+import { Bundler, formatBundleDiagnostic } from '../bundle/index.js';
+import { formatTypeDiagnostic, prepareAgentCode, TypeChecker } from '../check/index.js';
 import { messageOf } from '../shared/errors.js';
 import { CODE_PATH } from '../vfs/roots.js';
 import type { Compiled, CompilerSetup, FromCompiler, ToCompiler } from './protocol.js';
@@ -48,7 +48,7 @@ async function compile(code: string, bundling?: () => void): Promise<Compiled> {
   const diagnostics = checker.check(prepared.text);
   const checkMs = performance.now() - started;
   if (diagnostics.length > 0) {
-    return { ok: false, stage: 'check', lines: diagnostics.map((d) => formatDiagnostic(d, prepared.toSource)), checkMs, bundleMs: 0 };
+    return { ok: false, stage: 'check', lines: diagnostics.map((d) => formatTypeDiagnostic(d, prepared.toSource)), checkMs, bundleMs: 0 };
   }
   bundling?.();
   started = performance.now();

@@ -5,7 +5,7 @@ import type { LogEntry, SandboxOutcome } from '../sandbox/index.js';
 import { messageOf } from '../shared/errors.js';
 import type { ToolCallResult } from '../shared/tool-spec.js';
 import type { VfsRoots } from '../vfs/roots.js';
-import { SourceMap } from './sourcemap.js';
+import { BundleSourceMap } from './sourcemap.js';
 
 /** An MCP `tools/call` result as the server sent it (the SDK runtime turns it into a value). */
 export type { ToolCallResult } from '../shared/tool-spec.js';
@@ -297,9 +297,9 @@ function lineCount(code: string): number {
  */
 function agentFrames(stack: string | undefined, map: RawSourceMap, layout: SourceLayout, lastAgentLine: number): string[] {
   if (!stack) return [];
-  let sourceMap: SourceMap;
+  let sourceMap: BundleSourceMap;
   try {
-    sourceMap = new SourceMap(map);
+    sourceMap = new BundleSourceMap(map);
   } catch (error) {
     return [`(no source map: ${messageOf(error)})`];
   }

@@ -1,11 +1,5 @@
-/** A source map v3 as Rspack writes it. */
-export interface RawSourceMap {
-  version: number;
-  sources: string[];
-  names?: string[];
-  mappings: string;
-  sourcesContent?: (string | null)[];
-}
+import { SourceMap } from 'node:module';
+import type { RawSourceMap } from '../bundle/index.js';
 
 export interface OriginalPosition {
   source: string;
@@ -15,68 +9,48 @@ export interface OriginalPosition {
   column: number;
 }
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DIGIT = new Map([...BASE64].map((char, index) => [char, index]));
-
-type Segment = [generatedColumn: number, source: number, line: number, column: number];
+type Entry = { originalSource: string; originalLine: number; originalColumn: number; generatedColumn: number };
 
 /**
- * Maps positions in a bundle back to its sources. Decodes the VLQ mappings once; lookups are a
- * scan of one generated line. Enough for error lines; not a general-purpose library.
+ * Maps positions in a bundle back to its sources, through node:module's `SourceMap`. What it adds
+ * is the rule for positions no mapping covers: `findEntry` would answer with a mapping of an
+ * earlier line, and `findOrigin` would shift that answer by the lines in between, so a frame in
+ * runbyte's own lines of the bundle would be reported in the agent's code.
  */
-export class SourceMap {
-  private readonly lines: Segment[][] = [];
+export class BundleSourceMap {
+  private readonly map: SourceMap;
 
-  constructor(private readonly map: RawSourceMap) {
-    let source = 0;
-    let line = 0;
-    let column = 0;
-    for (const text of map.mappings.split(';')) {
-      const segments: Segment[] = [];
-      let generated = 0;
-      for (const part of text.split(',')) {
-        if (!part) continue;
-        const fields = decodeVlq(part);
-        generated += fields[0] ?? 0;
-        if (fields.length >= 4) {
-          source += fields[1]!;
-          line += fields[2]!;
-          column += fields[3]!;
-          segments.push([generated, source, line, column]);
-        }
-      }
-      this.lines.push(segments);
-    }
+  constructor(map: RawSourceMap) {
+    // SourceMap reads the version, sources, names and mappings; the rest is required by its type only.
+    this.map = new SourceMap({ ...map, file: map.file ?? '', sourceRoot: map.sourceRoot ?? '', sourcesContent: [] });
   }
 
-  /** The original position of a 1-based generated line and column (column 0 or unknown: the line's first mapping). */
+  /**
+   * The original position of a 1-based generated line and column: the last mapping at or before it
+   * on that line; for a column before the line's first mapping (its indentation, or no column
+   * given: 0), that first mapping. Undefined for a line without mappings.
+   */
   originalPosition(line: number, column = 0): OriginalPosition | undefined {
-    const segments = this.lines[line - 1];
-    if (!segments || segments.length === 0) return undefined;
-    let best = segments[0]!;
-    for (const segment of segments) {
-      if (segment[0] <= Math.max(0, column - 1)) best = segment;
-      else break;
+    let entry = this.entryAt(line - 1, Math.max(0, column - 1));
+    if (!entry) {
+      const last = this.entryAt(line - 1, Number.MAX_SAFE_INTEGER);
+      if (!last) return undefined;
+      // The line's first mapping is at the smallest column that finds one on this line.
+      let low = 0;
+      let high = last.generatedColumn;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (this.entryAt(line - 1, middle)) high = middle;
+        else low = middle + 1;
+      }
+      entry = this.entryAt(line - 1, low)!;
     }
-    return { source: this.map.sources[best[1]] ?? '', line: best[2] + 1, column: best[3] + 1 };
+    return { source: entry.originalSource, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
   }
-}
 
-function decodeVlq(text: string): number[] {
-  const values: number[] = [];
-  let value = 0;
-  let shift = 0;
-  for (const char of text) {
-    const digit = DIGIT.get(char);
-    if (digit === undefined) return values;
-    value += (digit & 31) << shift;
-    if (digit & 32) {
-      shift += 5;
-      continue;
-    }
-    values.push(value & 1 ? -(value >>> 1) : value >>> 1);
-    value = 0;
-    shift = 0;
+  /** The mapping at or before a 0-based position, if it is on that line. */
+  private entryAt(line: number, column: number): Entry | undefined {
+    const entry = this.map.findEntry(line, column);
+    return 'originalSource' in entry && entry.generatedLine === line ? entry : undefined;
   }
-  return values;
 }

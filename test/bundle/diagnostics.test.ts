@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic } from '../../src/bundle/index.js';
+import { formatBundleDiagnostic } from '../../src/bundle/index.js';
 import { toDiagnostics, type RspackErrorLike } from '../../src/bundle/diagnostics.js';
 import { VIRTUAL_ROOT, VirtualInputFs } from '../../src/bundle/input-fs.js';
 
@@ -66,6 +66,11 @@ const cases: { given: RspackErrorLike; want: string }[] = [
     want: 'something odd happened',
   },
   {
+    // Terminal codes other than colours: a hyperlink (OSC 8) and a bold that is switched off.
+    given: { message: '  × \u001b]8;;https://rspack.rs/errors\u0007see the docs\u001b]8;;\u0007 \u001b[1mnow\u001b[22m\n' },
+    want: 'see the docs now',
+  },
+  {
     given: {
       message: "  × ESModulesLinkingError: export 'default' (imported as 'main') was not found in './code.ts' (possible exports: x)\n",
       module: { identifier: () => VirtualInputFs.rspackPath('/__runbyte_entry__.js') },
@@ -76,7 +81,7 @@ const cases: { given: RspackErrorLike; want: string }[] = [
 
 describe('toDiagnostics', () => {
   it.each(cases)('$want', ({ given, want }) => {
-    expect(toDiagnostics([given], paths).map(formatDiagnostic)).toEqual([want]);
+    expect(toDiagnostics([given], paths).map((diagnostic) => formatBundleDiagnostic(diagnostic))).toEqual([want]);
   });
 
   it('drops duplicates', () => {

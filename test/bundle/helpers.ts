@@ -1,4 +1,5 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
@@ -90,53 +91,13 @@ export async function runBundle(script: string): Promise<{ value: unknown; calls
   return { value, calls };
 }
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Decoded mappings: per generated line, segments of [generatedColumn, source, originalLine, originalColumn] (all 0-based). */
-export function decodeMappings(map: RawSourceMap): [number, number, number, number][][] {
-  const lines: [number, number, number, number][][] = [];
-  let source = 0;
-  let line = 0;
-  let column = 0;
-  for (const text of map.mappings.split(';')) {
-    const segments: [number, number, number, number][] = [];
-    let generated = 0;
-    for (const part of text.split(',')) {
-      if (!part) continue;
-      const fields: number[] = [];
-      let value = 0;
-      let shift = 0;
-      for (const char of part) {
-        const digit = BASE64.indexOf(char);
-        value += (digit & 31) << shift;
-        if (digit & 32) {
-          shift += 5;
-        } else {
-          fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
-          value = 0;
-          shift = 0;
-        }
-      }
-      generated += fields[0]!;
-      if (fields.length >= 4) {
-        source += fields[1]!;
-        line += fields[2]!;
-        column += fields[3]!;
-        segments.push([generated, source, line, column]);
-      }
-    }
-    lines.push(segments);
-  }
-  return lines;
-}
-
-/** The original source and 1-based line of a 1-based generated line and 0-based column. */
+/**
+ * The original source and 1-based line of a 1-based generated line and 0-based column (node:module
+ * decodes the map), or undefined when no mapping on that line is at or before the column.
+ */
 export function originalOf(map: RawSourceMap, line: number, column: number): { source: string; line: number } | undefined {
-  const segments = decodeMappings(map)[line - 1] ?? [];
-  let best: [number, number, number, number] | undefined;
-  for (const segment of segments) if (segment[0] <= column) best = segment;
-  best ??= segments[0];
-  return best ? { source: map.sources[best[1]]!, line: best[2] + 1 } : undefined;
+  const entry = new SourceMap({ ...map, file: map.file ?? '', sourceRoot: map.sourceRoot ?? '', sourcesContent: [] }).findEntry(line - 1, column);
+  return 'originalSource' in entry && entry.generatedLine === line - 1 ? { source: entry.originalSource, line: entry.originalLine + 1 } : undefined;
 }
 
 /** 1-based line and 0-based column of the first occurrence of `needle`. */

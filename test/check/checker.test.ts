@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDiagnostic, prepareAgentCode, TypeChecker, type TypeDiagnostic } from '../../src/check/index.js';
+import { formatTypeDiagnostic, prepareAgentCode, TypeChecker, type TypeDiagnostic } from '../../src/check/index.js';
 import type { VfsRoots } from '../../src/vfs/roots.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -46,7 +46,7 @@ afterAll(() => {
 function run(code: string, on: TypeChecker = checker): { lines: string[]; diagnostics: TypeDiagnostic[] } {
   const prepared = prepareAgentCode(code);
   const diagnostics = on.check(prepared.text);
-  return { lines: diagnostics.map((d) => formatDiagnostic(d, prepared.toSource)), diagnostics };
+  return { lines: diagnostics.map((d) => formatTypeDiagnostic(d, prepared.toSource)), diagnostics };
 }
 
 /** `LINE:COL TSNNNN` of each diagnostic, in the agent's coordinates. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDiagnostic, prepareAgentCode, TypeChecker } from '../../src/check/index.js';
+import { formatTypeDiagnostic, prepareAgentCode, TypeChecker } from '../../src/check/index.js';
 import type { VfsRoots } from '../../src/vfs/roots.js';
 
 // The type-checker reads the tree through the one jail (src/vfs/jail.ts): what read_file would
@@ -65,7 +65,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 /** The diagnostics of agent code, formatted as the agent sees them. */
 function check(code: string, on: TypeChecker = checker): string[] {
   const prepared = prepareAgentCode(code);
-  return on.check(prepared.text).map((d) => formatDiagnostic(d, prepared.toSource));
+  return on.check(prepared.text).map((d) => formatTypeDiagnostic(d, prepared.toSource));
 }
 
 /**
