@@ -66,10 +66,15 @@ export function toDiagnostics(errors: readonly RspackErrorLike[], paths: Paths):
   return diagnostics;
 }
 
-/** `code.ts:1:20: message`, `workspace/skills/x.ts:3:1: message`, or the bare message when the file is unknown. */
-export function formatBundleDiagnostic(diagnostic: BundleDiagnostic): string {
+/**
+ * `code.ts:1:20: message`, `workspace/skills/x.ts:3:1: message`, or the bare message when the file is
+ * unknown. `codeName` is what the agent's code is called in it: `code.ts` for execute_code, the
+ * file's own name for `runbyte run FILE`.
+ */
+export function formatBundleDiagnostic(diagnostic: BundleDiagnostic, codeName = 'code.ts'): string {
   if (!diagnostic.file) return diagnostic.message;
-  const file = diagnostic.file.startsWith('/') && isVirtual(diagnostic.file) ? diagnostic.file.slice(1) : diagnostic.file;
+  const file =
+    diagnostic.file === CODE_PATH ? codeName : diagnostic.file.startsWith('/') && isVirtual(diagnostic.file) ? diagnostic.file.slice(1) : diagnostic.file;
   const where = diagnostic.line > 0 ? `${file}:${diagnostic.line}:${diagnostic.column}` : file;
   return `${where}: ${diagnostic.message}`;
 }

@@ -383,14 +383,15 @@ export class TypeChecker {
 
 /**
  * `code.ts(LINE,COL): error TSNNNN: message` in the agent's own coordinates for its code (README.md, "The three tools",
- * execute_code), `workspace/skills/x.ts(LINE,COL): error …` for other files.
+ * execute_code), `workspace/skills/x.ts(LINE,COL): error …` for other files. `codeName` is what the
+ * agent's code is called in it: `code.ts` for execute_code, the file's own name for `runbyte run FILE`.
  */
-export function formatTypeDiagnostic(diagnostic: TypeDiagnostic, toSource: PreparedCode['toSource']): string {
+export function formatTypeDiagnostic(diagnostic: TypeDiagnostic, toSource: PreparedCode['toSource'], codeName = 'code.ts'): string {
   const tail = `error TS${diagnostic.code}: ${diagnostic.message}`;
   if (!diagnostic.file) return tail;
   if (diagnostic.file === CODE_PATH) {
     const { line, column } = toSource(diagnostic.line, diagnostic.column);
-    return `code.ts(${line},${column}): ${tail}`;
+    return `${codeName}(${line},${column}): ${tail}`;
   }
   return `${diagnostic.file.replace(/^\/+/, '')}(${diagnostic.line},${diagnostic.column}): ${tail}`;
 }

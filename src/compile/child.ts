@@ -32,23 +32,24 @@ process.on('message', (message: ToCompiler) => {
     checker.invalidate(message.hostPaths);
     bundler.invalidate(message.hostPaths);
   } else if (message.type === 'prime') {
-    void serial(() => compile(message.code)).catch(() => undefined);
+    void serial(() => compile(message.code, 'code.ts')).catch(() => undefined);
   } else {
-    const { id, code } = message;
-    void serial(() => compile(code, () => send({ type: 'stage', id, stage: 'bundle' }))).then(
+    const { id, code, codeName } = message;
+    void serial(() => compile(code, codeName, () => send({ type: 'stage', id, stage: 'bundle' }))).then(
       (result) => send({ type: 'done', id, result }),
       (error: unknown) => send({ type: 'failed', id, message: messageOf(error) }),
     );
   }
 });
 
-async function compile(code: string, bundling?: () => void): Promise<Compiled> {
+/** `codeName`: what the agent's code is called in the diagnostics (protocol.ts, ToCompiler). */
+async function compile(code: string, codeName: string, bundling?: () => void): Promise<Compiled> {
   let started = performance.now();
   const prepared = prepareAgentCode(code);
   const diagnostics = checker.check(prepared.text);
   const checkMs = performance.now() - started;
   if (diagnostics.length > 0) {
-    return { ok: false, stage: 'check', lines: diagnostics.map((d) => formatTypeDiagnostic(d, prepared.toSource)), checkMs, bundleMs: 0 };
+    return { ok: false, stage: 'check', lines: diagnostics.map((d) => formatTypeDiagnostic(d, prepared.toSource, codeName)), checkMs, bundleMs: 0 };
   }
   bundling?.();
   started = performance.now();
@@ -57,7 +58,10 @@ async function compile(code: string, bundling?: () => void): Promise<Compiled> {
   if (!bundled.ok) {
     // The bundler speaks in the prepared module's lines; the agent wants its own.
     const lines = bundled.errors.map((error) =>
-      formatBundleDiagnostic(error.file === CODE_PATH && error.line > 0 ? { ...error, ...prepared.toSource(error.line, Math.max(1, error.column)) } : error),
+      formatBundleDiagnostic(
+        error.file === CODE_PATH && error.line > 0 ? { ...error, ...prepared.toSource(error.line, Math.max(1, error.column)) } : error,
+        codeName,
+      ),
     );
     return { ok: false, stage: 'bundle', lines, checkMs, bundleMs };
   }
@@ -65,5 +69,5 @@ async function compile(code: string, bundling?: () => void): Promise<Compiled> {
 }
 
 await bundler.warm();
-if (setup.prime) await serial(() => compile(setup.prime!)).catch(() => undefined);
+if (setup.prime) await serial(() => compile(setup.prime!, 'code.ts')).catch(() => undefined);
 send({ type: 'ready' });

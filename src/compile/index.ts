@@ -7,6 +7,7 @@ export {
   DEFAULT_COMPILER_MEMORY_MB,
   DEFAULT_COMPILERS,
   type CompileFault,
+  type CompileOptions,
   type CompileOutcome,
   type CompileStage,
   type CompilerPoolOptions,

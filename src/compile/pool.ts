@@ -37,9 +37,16 @@ export const DEFAULT_COMPILER_MEMORY_MB = 1024;
 const MEMORY_POLL_MS = 100;
 const PAGE_BYTES = 4096;
 
+/** One compile's own settings. */
+export interface CompileOptions {
+  /** What the agent's code is called in type and bundle errors (default `code.ts`). */
+  codeName?: string;
+}
+
 interface Job {
   id: number;
   code: string;
+  codeName: string;
   resolve(outcome: CompileOutcome): void;
   reject(error: Error): void;
   timer?: NodeJS.Timeout;
@@ -99,11 +106,11 @@ export class CompilerPool {
    * Type-checks and bundles agent code, ending by `deadline` (a `performance.now()` time) at the
    * latest. Never rejects for what the code does; rejects only when no compiler can be started.
    */
-  compile(code: string, deadline: number): Promise<CompileOutcome> {
+  compile(code: string, deadline: number, options: CompileOptions = {}): Promise<CompileOutcome> {
     if (this.closed) return Promise.reject(new Error('runbyte: the compiler pool is closed'));
     this.startFailure = undefined;
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.nextId++, code, resolve, reject, stage: 'waiting' };
+      const job: Job = { id: this.nextId++, code, codeName: options.codeName ?? 'code.ts', resolve, reject, stage: 'waiting' };
       job.timer = setTimeout(() => this.timeOut(job), Math.max(0, deadline - performance.now()));
       this.queue.push(job);
       this.fill();
@@ -173,7 +180,7 @@ export class CompilerPool {
     slot.child.ref();
     (slot.child.channel as { ref?: () => void } | undefined)?.ref?.();
     this.watchMemory(slot);
-    this.post(slot, { type: 'compile', id: job.id, code: job.code });
+    this.post(slot, { type: 'compile', id: job.id, code: job.code, codeName: job.codeName });
   }
 
   private onMessage(slot: Slot, message: FromCompiler): void {

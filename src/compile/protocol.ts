@@ -14,7 +14,9 @@ export interface CompilerSetup {
   prime?: string;
 }
 
-export type ToCompiler = { type: 'compile'; id: number; code: string } | { type: 'prime'; code: string } | { type: 'invalidate'; hostPaths?: string[] };
+export type ToCompiler =
+  /** `codeName`: what the agent's code is called in the diagnostics (`code.ts`, or `runbyte run`'s file). */
+  { type: 'compile'; id: number; code: string; codeName: string } | { type: 'prime'; code: string } | { type: 'invalidate'; hostPaths?: string[] };
 
 /** A finished compile: a script to run, or the diagnostics that stop it (already in the agent's lines). */
 export type Compiled =

@@ -4,7 +4,7 @@ import type { CompileFault, CompilerPool, ExtraModule } from '../compile/index.j
 import type { LogEntry, SandboxOutcome } from '../sandbox/index.js';
 import { messageOf } from '../shared/errors.js';
 import type { ToolCallResult } from '../shared/tool-spec.js';
-import type { VfsRoots } from '../vfs/roots.js';
+import { toHostPath, type VfsRoots } from '../vfs/roots.js';
 import { BundleSourceMap } from './sourcemap.js';
 
 /** An MCP `tools/call` result as the server sent it (the SDK runtime turns it into a value). */
@@ -58,6 +58,31 @@ export interface ExecutorOptions {
   keepOversized?: (json: string) => Promise<string | undefined>;
 }
 
+/** One execution's own settings. */
+export interface ExecuteOptions {
+  /**
+   * What the agent's code is called in type errors, bundle errors and stack frames (default
+   * `code.ts`, as execute_code shows it): `runbyte run FILE` passes the file's own name.
+   */
+  codeName?: string;
+}
+
+/** The agent's code in diagnostics and frames unless the caller names it (README.md, "The three tools"). */
+export const DEFAULT_CODE_NAME = 'code.ts';
+
+/** A value longer than maxOutputChars: how long it was, and where the whole of it is. */
+export interface Oversized {
+  /** Length of the whole JSON, in characters. */
+  chars: number;
+  /**
+   * The whole JSON, when it reached the host whole (not past the sandbox's copy-out cap, 16 Mi
+   * characters); `run` prints it, execute_code never does.
+   */
+  json?: string;
+  /** Where keepOversized saved it: the /workspace path the cut note names, and the file on the host. */
+  kept?: { path: string; hostPath: string };
+}
+
 /** The phases a failure is named by (README.md, "The three tools"). */
 export type FailurePhase = 'Type check failed' | 'Bundle failed' | 'Runtime error' | 'Timed out' | 'Memory limit exceeded';
 
@@ -68,6 +93,8 @@ export type ExecOutcome =
       value: string;
       /** The JSON was longer than maxOutputChars: `value` is its first part followed by a note giving its full size. */
       truncated: boolean;
+      /** When `truncated`: the whole value's size, text and saved copy. */
+      oversized?: Oversized;
       console: string;
       timings: Timings;
     }
@@ -133,7 +160,8 @@ export class Executor {
     this.stages?.compilers.invalidate(hostPaths);
   }
 
-  async execute(code: string): Promise<ExecOutcome> {
+  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecOutcome> {
+    const codeName = options.codeName ?? DEFAULT_CODE_NAME;
     const limits = this.options.limits;
     const timings: Timings = { checkMs: 0, bundleMs: 0, runMs: 0 };
     const cut = (text: string) => cutText(text, limits.maxOutputChars);
@@ -142,12 +170,12 @@ export class Executor {
 
     const maxCode = limits.maxCodeChars ?? MAX_CODE_CHARS;
     if (code.length > maxCode) {
-      const message = `Type check failed\ncode.ts: the code is ${formatChars(code.length)} long; at most ${formatChars(maxCode)} is accepted`;
+      const message = `Type check failed\n${codeName}: the code is ${formatChars(code.length)} long; at most ${formatChars(maxCode)} is accepted`;
       return { ok: false, phase: 'Type check failed', message, console: '', timings };
     }
 
     const { sandbox, compilers } = this.stages ?? (await this.load());
-    const compiled = await compilers.compile(code, deadline);
+    const compiled = await compilers.compile(code, deadline, { codeName });
     if ('fault' in compiled) {
       timings.checkMs = performance.now() - begun;
       return { ok: false, ...this.compileFault(compiled), console: '', timings };
@@ -193,7 +221,13 @@ export class Executor {
       const whole = json.length >= outcome.jsonLength;
       const kept = whole ? await this.options.keepOversized?.(json).catch(() => undefined) : undefined;
       const value = cutText(json, limits.maxOutputChars, kept, outcome.jsonLength);
-      return { ok: true, value, truncated: true, console: consoleText, timings };
+      const hostPath = kept === undefined ? undefined : toHostPath(this.options.roots, kept);
+      const oversized: Oversized = {
+        chars: outcome.jsonLength,
+        ...(whole ? { json } : {}),
+        ...(kept !== undefined && hostPath !== undefined ? { kept: { path: kept, hostPath } } : {}),
+      };
+      return { ok: true, value, truncated: true, oversized, console: consoleText, timings };
     }
     if (outcome.kind === 'timeout') {
       // A hung downstream server and the agent's own endless loop look alike from outside.
@@ -210,7 +244,7 @@ export class Executor {
         timings,
       };
     }
-    const frames = agentFrames(outcome.stack, compiled.map, compiled.layout, WRAPPER_LINES + lineCount(code));
+    const frames = agentFrames(outcome.stack, compiled.map, compiled.layout, WRAPPER_LINES + lineCount(code), codeName);
     const message = ['Runtime error', outcome.message, ...frames.map((frame) => `    at ${frame}`)].join('\n');
     return { ok: false, phase: 'Runtime error', message: cut(message), console: consoleText, timings };
   }
@@ -295,7 +329,7 @@ function lineCount(code: string): number {
  * after it (the `return await exec();` it appends) are left out, as no line the agent wrote made
  * that call.
  */
-function agentFrames(stack: string | undefined, map: RawSourceMap, layout: SourceLayout, lastAgentLine: number): string[] {
+function agentFrames(stack: string | undefined, map: RawSourceMap, layout: SourceLayout, lastAgentLine: number, codeName: string): string[] {
   if (!stack) return [];
   let sourceMap: BundleSourceMap;
   try {
@@ -312,7 +346,7 @@ function agentFrames(stack: string | undefined, map: RawSourceMap, layout: Sourc
     if (/(^|[/\\])code\.ts$/.test(position.source)) {
       if (position.line > lastAgentLine) continue;
       const original = toSourcePosition(layout, position.line, position.column);
-      frames.push(`code.ts:${original.line}:${original.column}`);
+      frames.push(`${codeName}:${original.line}:${original.column}`);
     } else {
       const workspace = /[/\\]workspace[/\\](.+)$/.exec(position.source);
       if (workspace) frames.push(`workspace/${workspace[1]!.replace(/\\/g, '/')}:${position.line}:${position.column}`);

@@ -84,6 +84,14 @@ describe('toDiagnostics', () => {
     expect(toDiagnostics([given], paths).map((diagnostic) => formatBundleDiagnostic(diagnostic))).toEqual([want]);
   });
 
+  it("names the agent's code as the caller says (runbyte run FILE), and only the agent's code", () => {
+    const found = toDiagnostics([cases[0]!.given, cases[2]!.given], paths).map((diagnostic) => formatBundleDiagnostic(diagnostic, 'orders.ts'));
+    expect(found).toEqual([
+      "orders.ts:1:1: Module not found: Can't resolve './x'",
+      "workspace/skills/x.ts:2:22: Module not found: Can't resolve '../../servers/gone'",
+    ]);
+  });
+
   it('drops duplicates', () => {
     expect(toDiagnostics([cases[0]!.given, cases[0]!.given], paths)).toHaveLength(1);
   });

@@ -1,6 +1,7 @@
 // `runbyte run FILE.ts` (the built CLI): the value as JSON on stdout, console on stderr, exit 0;
-// a failing script exits 1 with the execute_code error text and no stack trace; --json.
-import { readFileSync, writeFileSync } from 'node:fs';
+// a failing script exits 1 with the execute_code error text (naming FILE, not code.ts) and no
+// stack trace; a value past maxOutputChars printed whole; --json.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.js';
@@ -43,21 +44,35 @@ describe('runbyte run', () => {
     const result = await run('fails.ts', "console.log('before');\nconst n = 2;\nif (n > 1) throw new Error('too big');\nreturn n;\n");
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('before\nRuntime error\nError: too big\n    at code.ts:3:22\n');
+    expect(result.stderr).toBe('before\nRuntime error\nError: too big\n    at fails.ts:3:22\n');
     expect(result.stderr).not.toMatch(STACK_TRACE);
   });
 
   it('a failed tool call names server and tool and points at the calling line', async () => {
     const result = await run('tool.ts', "import { fail } from './servers/faults';\n\nawait fail({ message: 'quota exceeded' });\n");
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('Runtime error\nToolError: faults.fail failed: quota exceeded\n    at code.ts:3:11\n');
+    expect(result.stderr).toBe('Runtime error\nToolError: faults.fail failed: quota exceeded\n    at tool.ts:3:11\n');
   });
 
   it('a type error exits 1 and nothing runs', async () => {
     const result = await run('types.ts', "import { sleep } from './servers/faults';\nconsole.log('never');\nawait sleep({ ms: 'soon' });\n");
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe("Type check failed\ncode.ts(3,15): error TS2322: Type 'string' is not assignable to type 'number'.\n");
+    expect(result.stderr).toBe("Type check failed\ntypes.ts(3,15): error TS2322: Type 'string' is not assignable to type 'number'.\n");
+  });
+
+  it('names the file as it was given in type errors, bundle errors and stack frames', async () => {
+    mkdirSync(join(dir, 'jobs'), { recursive: true });
+    const typeError = await run('jobs/orders.ts', "import { echo } from './servers/faults';\n\nconst n: number = (await echo({ value: 'x' })).value;\n");
+    expect(typeError.stderr).toMatch(/^Type check failed\njobs\/orders\.ts\(3,7\): error TS2322: /);
+
+    const bundleError = await run('jobs/orders.ts', "const n = 1;\n// @ts-ignore\nconst text = await import('/etc/hostname');\nreturn text;\n");
+    expect(bundleError.code).toBe(1);
+    expect(bundleError.stderr).toMatch(/^Bundle failed\njobs\/orders\.ts:3:27: import of "\/etc\/hostname" refused: /);
+
+    const runtime = await run('jobs/orders.ts', "import { fail } from './servers/faults';\n\nconst total = 1; await fail({ message: 'no orders' });\n");
+    expect(runtime.stderr).toBe('Runtime error\nToolError: faults.fail failed: no orders\n    at jobs/orders.ts:3:28\n');
+    expect(`${typeError.stderr}${bundleError.stderr}${runtime.stderr}`).not.toContain('code.ts');
   });
 
   it('an endless loop exits 1 at the configured timeout', async () => {
@@ -73,21 +88,33 @@ describe('runbyte run', () => {
 
     const failed = await run('json-fail.ts', "throw new TypeError('nope');\n", ['--json']);
     expect(failed.code).toBe(1);
-    expect(JSON.parse(failed.stdout)).toEqual({ ok: false, phase: 'Runtime error', error: 'Runtime error\nTypeError: nope\n    at code.ts:1:11' });
+    expect(JSON.parse(failed.stdout)).toEqual({ ok: false, phase: 'Runtime error', error: 'Runtime error\nTypeError: nope\n    at json-fail.ts:1:11' });
   });
 
-  it('--json with a value longer than maxOutputChars gives the cut text, flagged, not a parse error', async () => {
+  it('a value longer than maxOutputChars is printed whole as JSON; stderr says where the workspace keeps it', async () => {
+    const result = await run('big.ts', "console.log('made it');\nreturn { rows: 'q'.repeat(5000) };\n");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ rows: 'q'.repeat(5000) });
+    const lines = result.stderr.split('\n');
+    expect(lines[0]).toBe('made it');
+    const note =
+      /^note: the value is 5,011 chars, more than sandbox\.maxOutputChars \(200\): execute_code would cut it, run prints it whole; the value is also saved in (\S+\.json)$/.exec(
+        lines[1]!,
+      );
+    expect(note, result.stderr).not.toBeNull();
+    // The host path, not the agent's /workspace one.
+    expect(note![1]!.startsWith(join(dir, '.runbyte/workspace/results/'))).toBe(true);
+    expect(readFileSync(note![1]!, 'utf8')).toBe(result.stdout.trimEnd());
+    expect(lines.slice(2)).toEqual(['']);
+  });
+
+  it('--json with a value longer than maxOutputChars gives the whole value and where it is saved', async () => {
     const result = await run('json-big.ts', "return 'q'.repeat(5000);\n", ['--json']);
     expect(result.code).toBe(0);
-    const output = JSON.parse(result.stdout) as { ok: boolean; truncated: boolean; text: string };
-    expect(output).toMatchObject({ ok: true, truncated: true });
-    const [shown, note] = output.text.split('\n');
-    expect(shown).toBe(`"${'q'.repeat(199)}`);
-    // serve and run keep the full value in the workspace, and the note says where.
-    const match = /^… \[output cut: 5,002 chars in all, the first 200 shown; the full value is in (\/workspace\/results\/\S+\.json)\]$/.exec(note!);
-    expect(match).not.toBeNull();
-    const kept = join(dir, '.runbyte', match![1]!);
-    expect(JSON.parse(readFileSync(kept, 'utf8'))).toBe('q'.repeat(5000));
+    const output = JSON.parse(result.stdout) as { ok: boolean; value: string; oversized: { chars: number; savedTo: string } };
+    expect(output).toEqual({ ok: true, value: 'q'.repeat(5000), oversized: { chars: 5002, savedTo: expect.stringMatching(/\.json$/) } });
+    expect(output.oversized.savedTo.startsWith(join(dir, '.runbyte/workspace/results/'))).toBe(true);
+    expect(JSON.parse(readFileSync(output.oversized.savedTo, 'utf8'))).toBe('q'.repeat(5000));
   });
 
   it('a missing file exits 2 naming the file', async () => {

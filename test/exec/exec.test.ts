@@ -192,6 +192,21 @@ describe('type errors, in the agent coordinates', () => {
   });
 });
 
+describe("the agent's code under another name (runbyte run FILE)", () => {
+  it('names it in type errors, bundle errors, stack frames and the size refusal; the default stays code.ts', async () => {
+    const named = (code: string) => fx.executor.execute(code, { codeName: 'jobs/orders.ts' });
+    expect(failureOf(await named("const n: number = 'x';\nreturn n;\n"))).toBe(
+      "Type check failed\njobs/orders.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.",
+    );
+    expect(failureOf(await named("// @ts-ignore\nconst text = await import('/etc/hostname');\nreturn text;\n"))).toMatch(
+      /^Bundle failed\njobs\/orders\.ts:2:27: import of "\/etc\/hostname" refused: /,
+    );
+    expect(failureOf(await named("const n = 2;\nthrow new Error('bad ' + n);\n"))).toBe('Runtime error\nError: bad 2\n    at jobs/orders.ts:2:11');
+    expect(failureOf(await named(`return ${'1 + '.repeat(2 ** 19)}1;`))).toMatch(/^Type check failed\njobs\/orders\.ts: the code is 2\.0 MB long/);
+    expect(failureOf(await fx.run("const n = 2;\nthrow new Error('bad ' + n);\n"))).toBe('Runtime error\nError: bad 2\n    at code.ts:2:11');
+  });
+});
+
 describe('runtime errors carry the agent line', () => {
   it('a throw in a module body', async () => {
     const message = failureOf(await fx.run("const items = [1, 2];\nif (items.length > 1) {\n  throw new RangeError('too many');\n}\n"));
