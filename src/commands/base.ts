@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { loadConfig, type RunbyteConfig } from '../config/index.js';
 import { exitCodeFor, messageOf, RunbyteError } from '../shared/errors.js';
@@ -42,7 +43,7 @@ export abstract class RunbyteCommand extends Command {
     const oclifExit = (error as { oclif?: { exit?: number } }).oclif?.exit;
     if (oclifExit !== undefined && oclifExit !== 0 && !isDebug()) {
       process.exitCode = oclifExit === 1 ? 2 : oclifExit;
-      process.stderr.write(`Error: ${messageOf(error).split('\n')[0]}\n`);
+      process.stderr.write(`Error: ${usageReason(error)}\n`);
       process.stderr.write(`Try this: runbyte ${this.id ?? ''} --help\n`);
       return;
     }
@@ -54,4 +55,22 @@ export abstract class RunbyteCommand extends Command {
 
 function formatCause(cause: unknown): string {
   return cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+}
+
+/**
+ * oclif's parse error as one line, the whole reason kept: `Parsing --port: Expected an integer but
+ * received: abc`, `Missing 1 required arg: file (the TypeScript file to run)`. oclif spreads it over
+ * lines (a heading, an indented detail or a two-column list of arguments) and adds "See more help
+ * with --help", which the `Try this:` line below it replaces.
+ */
+function usageReason(error: Error): string {
+  const lines = stripVTControlCharacters(messageOf(error))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && line !== 'See more help with --help');
+  const [heading = 'bad usage', ...details] = lines;
+  if (details.length === 0) return heading;
+  // A list row is `name  description`: the name, then its description in brackets.
+  const detail = details.map((line) => line.replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)')).join('; ');
+  return `${heading.replace(/:$/, '')}: ${detail}`;
 }
