@@ -28,7 +28,7 @@ export default class Run extends RunbyteCommand {
       // The executor directly, not engine.execute: that one only waits for live regenerations,
       // which `run` never starts, and it has no way to pass the file's name on.
       // Errors name the file as it was given (`orders.ts(3,7)`, `orders.ts:3:39`), so an editor or terminal can open it.
-      outcome = await engine.executor.execute(code, { codeName: args.file });
+      outcome = await engine.execute(code, { codeName: args.file });
     } finally {
       await engine.close();
     }

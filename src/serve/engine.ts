@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunbyteConfig } from '../config/index.js';
-import { Executor, type ExecOutcome } from '../exec/index.js';
+import { Executor, type ExecOutcome, type ExecuteOptions } from '../exec/index.js';
 import { generateWith, loadCodegen, type GenerateReport } from '../generate/index.js';
 import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
 import { log } from '../shared/log.js';
@@ -132,10 +132,10 @@ export class Engine {
    * Runs agent code. When a regeneration is due or running (a server has just announced new
    * tools), waits for it first, at most two seconds, so the code is checked against the new SDK.
    */
-  async execute(code: string): Promise<ExecOutcome> {
+  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecOutcome> {
     const live = await this.live?.catch(() => undefined);
     await live?.settled(2000);
-    return this.executor.execute(code);
+    return this.executor.execute(code, options);
   }
 
   async close(): Promise<void> {
