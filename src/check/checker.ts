@@ -190,7 +190,10 @@ export class TypeChecker {
         literals.map((literal) =>
           tsm.resolveModuleName(
             rootAnchored(literal.text, containingFile) ?? literal.text,
-            containingFile,
+            // A bare specifier is looked up from the root, whoever imports it: only `/node_modules`
+            // (the extra modules, in memory) is searched, never a node_modules folder the agent
+            // wrote into the workspace, which would otherwise come first for a skill.
+            isBare(literal.text) ? CODE_PATH : containingFile,
             options,
             this.resolutionHost,
             undefined,
@@ -424,4 +427,9 @@ function statFile(host: string): Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `@runbyte/fs`, `lodash`: neither relative nor absolute. */
+function isBare(specifier: string): boolean {
+  return !specifier.startsWith('.') && !specifier.startsWith('/');
 }

@@ -233,6 +233,22 @@ describe('TypeChecker: agent code that must pass', () => {
   });
 });
 
+describe('TypeChecker: bare imports', () => {
+  it('take an extra module from memory, never from a node_modules folder the agent planted in the workspace', () => {
+    const planted = makeRoots();
+    mkdirSync(join(planted.workspaceDir, 'node_modules/@runbyte/fs'), { recursive: true });
+    writeFileSync(join(planted.workspaceDir, 'node_modules/@runbyte/fs/index.ts'), 'export declare function readFile(path: string): Promise<number>;\n');
+    mkdirSync(join(planted.workspaceDir, 'skills'), { recursive: true });
+    writeFileSync(
+      join(planted.workspaceDir, 'skills/size.ts'),
+      "import { readFile } from '@runbyte/fs';\nexport async function size(): Promise<number> {\n  return readFile('x');\n}\n",
+    );
+    const own = new TypeChecker(planted, { extraFiles: { '/node_modules/@runbyte/fs/index.d.ts': FS_DTS } });
+    const { lines } = run("import { size } from './workspace/skills/size';\nreturn await size();", own);
+    expect(lines).toEqual([expect.stringMatching(/^workspace\/skills\/size\.ts\(3,3\): error TS2322: Type 'string' is not assignable to type 'number'\.$/)]);
+  });
+});
+
 describe('TypeChecker: agent code that must fail, at the agent’s line and column', () => {
   const cases: { name: string; code: string; want: string[] }[] = [
     {
