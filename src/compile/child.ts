@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Bundler, formatBundleDiagnostic } from '../bundle/index.js';
 import { formatTypeDiagnostic, prepareAgentCode, TypeChecker } from '../check/index.js';
 import { messageOf } from '../shared/errors.js';
-import { CODE_PATH } from '../vfs/roots.js';
+import { CODE_PATH, modulePath } from '../vfs/roots.js';
 import type { Compiled, CompilerSetup, FromCompiler, ToCompiler } from './protocol.js';
 import { SerialQueue } from '../shared/values.js';
 
@@ -17,7 +17,7 @@ process.on('disconnect', () => process.exit(0));
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as CompilerSetup;
 const extraFiles: Record<string, string> = {};
-for (const module of setup.modules) extraFiles[`/node_modules/${module.specifier}/index.ts`] = readFileSync(module.hostPath, 'utf8');
+for (const module of setup.modules) extraFiles[modulePath(module.specifier)] = readFileSync(module.hostPath, 'utf8');
 const checker = new TypeChecker(setup.roots, { extraFiles });
 const bundler = new Bundler(setup.roots, {
   extraModules: Object.fromEntries(setup.modules.map((module) => [module.specifier, module.hostPath])),
