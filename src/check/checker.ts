@@ -412,13 +412,21 @@ const IMPLICIT_ANY = new Set([
 const INSTALL_ADVICE = new Set([2550, 2580, 2581, 2582, 2583, 2584, 2591, 2592, 2593, 2867, 2868]);
 const NO_HOST_API = new Set([2580, 2584, 2591, 2867, 2868]);
 
+/** What the sandbox offers instead of Node.js and browser APIs (the sandbox's runtime error says the same). */
+const NO_HOST_API_HINT =
+  "The sandbox has no Node.js or browser APIs; it has console, setTimeout and clearTimeout. Reach the outside through the tools of the configured MCP servers (import them from './servers/<server>'), and the workspace through '@runbyte/fs'.";
+
+/** Browser globals that TypeScript reports as plain unknown names (TS2304), with no advice of its own. */
+const BROWSER_GLOBALS = /^Cannot find name '(fetch|XMLHttpRequest|WebSocket|EventSource|window|document|navigator|localStorage)'\.$/;
+
 /** The message without advice the agent cannot follow; for Node/DOM/Bun names, what the sandbox has instead. */
 function plainMessage(code: number, message: string): string {
+  if (code === 2304 && BROWSER_GLOBALS.test(message)) return `${message} ${NO_HOST_API_HINT}`;
   if (!INSTALL_ADVICE.has(code)) return message;
   const cut = message.indexOf('. Do you need');
   if (cut < 0) return message;
   const first = message.slice(0, cut + 1);
-  return NO_HOST_API.has(code) ? `${first} The sandbox has no Node.js or browser APIs; it has console, setTimeout and clearTimeout.` : first;
+  return NO_HOST_API.has(code) ? `${first} ${NO_HOST_API_HINT}` : first;
 }
 
 function statFile(host: string): Stats | undefined {

@@ -363,9 +363,13 @@ describe('TypeChecker: agent code that must fail, at the agent’s line and colu
     expect(run("import { ok } from './workspace/skills/broken';\nreturn ok;").lines).toEqual([
       "workspace/skills/broken.ts(2,14): error TS2322: Type 'string' is not assignable to type 'number'.",
     ]);
-    expect(run('process.exit(1);').lines).toEqual([
-      "code.ts(1,1): error TS2591: Cannot find name 'process'. The sandbox has no Node.js or browser APIs; it has console, setTimeout and clearTimeout.",
+    const hint =
+      "The sandbox has no Node.js or browser APIs; it has console, setTimeout and clearTimeout. Reach the outside through the tools of the configured MCP servers (import them from './servers/<server>'), and the workspace through '@runbyte/fs'.";
+    expect(run('process.exit(1);').lines).toEqual([`code.ts(1,1): error TS2591: Cannot find name 'process'. ${hint}`]);
+    expect(run("const r = await fetch('https://example.com');\nreturn r.status;").lines).toEqual([
+      `code.ts(1,17): error TS2304: Cannot find name 'fetch'. ${hint}`,
     ]);
+    expect(run('return window.location.href;').lines).toEqual([`code.ts(1,8): error TS2304: Cannot find name 'window'. ${hint}`]);
   });
 
   it('flattens message chains, one message a line', () => {
