@@ -87,3 +87,17 @@ export function visibleJson(json: string): string {
 export function stringLiteral(value: string): string {
   return `'${value.replace(STRING_SPECIAL, (char) => STRING_ESCAPES[char] ?? hex4(char))}'`;
 }
+
+const STRING_UNESCAPES: Record<string, string> = { '\\': '\\', "'": "'", n: '\n', r: '\r', t: '\t' };
+
+/**
+ * The value of a literal `stringLiteral` wrote (the inverse of it, and of nothing else), or
+ * undefined when `literal` is not such a literal.
+ */
+export function parseStringLiteral(literal: string): string | undefined {
+  const match = /^'((?:[^'\\\n\r\u2028\u2029]|\\u[0-9A-F]{4}|\\[\\'nrt])*)'$/.exec(literal);
+  if (!match) return undefined;
+  return match[1].replace(/\\(u[0-9A-F]{4}|[\\'nrt])/g, (_, code: string) =>
+    code.length === 5 ? String.fromCharCode(Number.parseInt(code.slice(1), 16)) : STRING_UNESCAPES[code],
+  );
+}

@@ -6,11 +6,11 @@
 import { RunbyteError } from '../shared/errors.js';
 import { shortHash, stableStringify } from '../shared/json.js';
 import type { ServerTools, ToolSpec } from '../shared/tool-spec.js';
-import { commentLine, docText, jsDoc, stringLiteral, visibleJson } from './escape.js';
+import { commentLine, docText, jsDoc, parseStringLiteral, stringLiteral, visibleJson } from './escape.js';
 import { compareStrings } from '../shared/values.js';
 import { chooseNames, hashedName, namespaceIdentifier, namespaceIdentifiers, pascalCase, type NameChoice } from './naming.js';
-import { printDeclaration } from './print.js';
-import { exportedFunction, importDeclaration, namespaceReExport, printFile, reExport, type Statement } from './printer.js';
+import { printDeclaration } from './type-layout.js';
+import { exportedFunction, importDeclaration, namespaceReExport, printFile, reExport, type Statement } from './source-file.js';
 import { SchemaConverter, type NameAllocator } from './schema.js';
 import { acceptsEmptyObject, isObjectLike, type TypeNode } from './type-node.js';
 
@@ -28,7 +28,7 @@ export interface ToolSummary {
   function: string;
   /** Path of the tool's file, relative to the output folder. */
   file: string;
-  /** `shortHash` of the tool's definition as listed. */
+  /** `shortHash` of the tool's definition as listed; `UNKNOWN_HASH` when read back from its file. */
   hash: string;
   /** First line of the description (or the title), for listings; '' when there is none. */
   description: string;
@@ -52,6 +52,8 @@ const RUNTIME = '../../runtime.js';
 const UNDECLARED_RESULT = 'Undeclared by the server.';
 const NOT_AN_OBJECT = "The server's inputSchema does not describe an object.";
 const LOCK_FILE = 'runbyte.lock.json';
+/** The hash of a tool whose definition is not known: read back from its file, not listed. */
+export const UNKNOWN_HASH = 'unknown';
 
 function assertServerName(server: string): void {
   if (typeof server !== 'string' || !SERVER_NAME.test(server)) {
@@ -74,7 +76,8 @@ export function generateServer(input: ServerTools): { files: GeneratedFile[]; su
 
   // Every Args/Result name is reserved before any `$defs` type gets one, so a definition can
   // only ever be the one renamed (with a hash of its tool and schema), never a tool's own types.
-  const taken = new Set<string>(['Untyped', 'Promise', 'Record']);
+  // The global types the files use must not be shadowed (`Object`: type-layout.ts, OBJECT_MEMBERS).
+  const taken = new Set<string>(['Untyped', 'Promise', 'Record', 'Object']);
   for (const choice of names.values()) {
     taken.add(`${pascalCase(choice.identifier)}Args`);
     taken.add(`${pascalCase(choice.identifier)}Result`);
@@ -269,6 +272,36 @@ export function parseLock(text: string): ServerSummary[] {
     summaries.push({ server, namespace: namespaceIdentifier(server), toolsHash: entry.toolsHash, tools });
   }
   return summaries.sort((a, b) => compareStrings(a.server, b.server));
+}
+
+/** The one line of a tool file that is code: `return callTool('<server>', '<tool>', args);`. */
+const CALL_LINE = /^ {2}return callTool\(('(?:[^'\\\n]|\\.)*'), ('(?:[^'\\\n]|\\.)*'), args\);$/m;
+
+/**
+ * One server's summary read back from its tool files as generateServer wrote them (`files`: the
+ * `.ts` files of `servers/<server>/`, index.ts included or not): how a server that is down keeps
+ * its place in `servers/index.ts` and the lock when the lock cannot be read. Names and files come
+ * from each file's `callTool` line; definitions are not in the files, so every hash is
+ * `UNKNOWN_HASH` (the next listing of the server replaces them). Files that are not tool files
+ * of this server are left out.
+ */
+export function summaryFromFiles(server: string, files: GeneratedFile[]): ServerSummary {
+  assertServerName(server);
+  const tools: ToolSummary[] = [];
+  const seen = new Set<string>();
+  for (const file of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
+    const fn = /^servers\/([^/]+)\/([A-Za-z_$][A-Za-z0-9_$]*)\.ts$/.exec(file.path);
+    if (!fn || fn[1] !== server || fn[2] === 'index') continue;
+    const call = CALL_LINE.exec(file.text);
+    if (!call || parseStringLiteral(call[1]) !== server) continue;
+    const name = parseStringLiteral(call[2]);
+    if (name === undefined || seen.has(name)) continue;
+    seen.add(name);
+    tools.push({ name, function: fn[2], file: file.path, hash: UNKNOWN_HASH, description: '' });
+  }
+  tools.sort((a, b) => compareStrings(a.name, b.name));
+  const toolsHash = shortHash(tools.map((tool) => [tool.name, tool.hash]));
+  return { server, namespace: namespaceIdentifier(server), toolsHash, tools };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,12 +1,15 @@
 /**
  * codegen/: tool specs → the files of the generated SDK. Pure (no file system, no network) and
- * the only ts-morph user. See docs/architecture.md and the README's "Generated names".
+ * the only ts-morph user. See docs/architecture.md and the README's "The generated SDK" and
+ * "Naming".
  */
 export {
   generateRoot,
   generateSdk,
   generateServer,
   parseLock,
+  summaryFromFiles,
+  UNKNOWN_HASH,
   type GeneratedFile,
   type ServerSummary,
   type ToolSummary,
@@ -23,7 +26,7 @@ export {
   type NameChoice,
   type RenameReason,
 } from './naming.js';
-export { commentLine, docText, jsDoc, stringLiteral, visibleJson } from './escape.js';
-export { printType, propertyKey } from './print.js';
+export { commentLine, docText, jsDoc, parseStringLiteral, stringLiteral, visibleJson } from './escape.js';
+export { OBJECT_MEMBERS, printType, propertyKey } from './type-layout.js';
 export { literalOf, MAX_DEPTH, SchemaConverter, schemaToTypeScript } from './schema.js';
 export type { TypeNode } from './type-node.js';

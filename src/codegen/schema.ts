@@ -10,7 +10,7 @@ import type { JsonSchema } from '../shared/tool-spec.js';
 import { stableStringify } from '../shared/json.js';
 import { commentLine, docText, stringLiteral } from './escape.js';
 import { defTypeSuffix, hashedName } from './naming.js';
-import { printDeclaration, printType } from './print.js';
+import { printDeclaration, printType } from './type-layout.js';
 import { intersectionOf, keyword, NEVER, unionOf, UNKNOWN, unknownWith, type Member, type ObjectNode, type TypeNode } from './type-node.js';
 import { compareStrings, isObject } from '../shared/values.js';
 

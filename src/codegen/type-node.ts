@@ -1,5 +1,5 @@
 /**
- * A small TypeScript type tree: what schema.ts produces and print.ts prints. Keeping the
+ * A small TypeScript type tree: what schema.ts produces and type-layout.ts lays out. Keeping the
  * conversion (JSON Schema semantics) apart from the layout (indentation, one line or many) keeps
  * both simple, and lets the tree be normalised (flattened unions, deduplication) before printing.
  */
@@ -23,7 +23,7 @@ export interface ObjectNode {
 }
 
 export interface Member {
-  /** The property name exactly as on the wire; print.ts quotes it when needed. */
+  /** The property name exactly as on the wire; type-layout.ts quotes it when needed. */
   name: string;
   optional: boolean;
   type: TypeNode;
@@ -86,7 +86,7 @@ export function intersectionOf(types: TypeNode[]): TypeNode {
   return flat.length === 1 ? flat[0] : { kind: 'intersection', types: flat };
 }
 
-/** Whether `node` mentions a named type anywhere (then `Record<string, T>` is avoided: see print.ts). */
+/** Whether `node` mentions a named type anywhere (then `Record<string, T>` is avoided: see type-layout.ts). */
 export function hasRef(node: TypeNode): boolean {
   switch (node.kind) {
     case 'ref':

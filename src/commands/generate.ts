@@ -13,6 +13,7 @@ export default class Generate extends RunbyteCommand {
     '<%= config.bin %> generate',
     '<%= config.bin %> generate --check',
     '<%= config.bin %> generate --server github --out sdk',
+    '<%= config.bin %> generate --prune',
     '<%= config.bin %> generate --watch',
   ];
 
@@ -20,6 +21,7 @@ export default class Generate extends RunbyteCommand {
     out: Flags.string({ char: 'o', description: 'output folder (default: outDir from the config, else generated/ beside it)' }),
     server: Flags.string({ char: 's', description: 'regenerate only this server (repeatable)', multiple: true }),
     check: Flags.boolean({ description: 'write nothing; exit 1 naming each file that would change' }),
+    prune: Flags.boolean({ description: 'allow removing every server, or more than half of the SDK files (refused without it)' }),
     watch: Flags.boolean({
       char: 'w',
       description: 'keep running: regenerate when the config file changes or a server sends tools/list_changed',
@@ -29,11 +31,12 @@ export default class Generate extends RunbyteCommand {
   async run(): Promise<GenerateReport> {
     const { flags } = await this.parse(Generate);
     const config = this.loadConfig(flags.config);
-    if (flags.watch) return this.watch(config, flags.out ? resolve(flags.out) : undefined, flags.server, flags.check);
+    if (flags.watch) return this.watch(config, flags.out ? resolve(flags.out) : undefined, flags.server, flags);
     const report = await generate(config, {
       outDir: flags.out ? resolve(flags.out) : undefined,
       servers: flags.server,
       check: flags.check,
+      refuseMassRemoval: !flags.prune,
     });
     const stale = report.diff.added.length + report.diff.changed.length + report.diff.removed.length;
     if (report.failures.length > 0 || (report.check && stale > 0)) process.exitCode = 1;
@@ -42,9 +45,16 @@ export default class Generate extends RunbyteCommand {
   }
 
   /** `--watch`: the first generation as usual, then one line per change until SIGINT/SIGTERM. */
-  private async watch(config: RunbyteConfig, outDir: string | undefined, servers: string[] | undefined, check: boolean): Promise<never> {
+  private async watch(
+    config: RunbyteConfig,
+    outDir: string | undefined,
+    servers: string[] | undefined,
+    flags: { check: boolean; prune: boolean },
+  ): Promise<never> {
     // Both are one-shot answers; --watch never finishes.
-    if (check) throw new RunbyteError('USAGE', '--watch cannot be combined with --check', { suggestions: ['run `runbyte generate --check` on its own'] });
+    if (flags.check) throw new RunbyteError('USAGE', '--watch cannot be combined with --check', { suggestions: ['run `runbyte generate --check` on its own'] });
+    // A removal that needs --prune is a decision to take once, not one to leave armed while watching.
+    if (flags.prune) throw new RunbyteError('USAGE', '--watch cannot be combined with --prune', { suggestions: ['run `runbyte generate --prune` first'] });
     if (this.jsonEnabled()) {
       throw new RunbyteError('USAGE', '--watch prints one line per change and cannot be combined with --json');
     }
@@ -91,7 +101,12 @@ export default class Generate extends RunbyteCommand {
       for (const path of changed) this.log(`stale:   ${out}/${path}`);
       for (const path of removed) this.log(`extra:   ${out}/${path}`);
       const stale = added.length + changed.length + removed.length;
-      this.log(stale === 0 ? `${out} is up to date` : `${out} is stale: run \`runbyte generate\``);
+      if (stale > 0) this.log(`${out} is stale: run \`runbyte generate\``);
+      // A server that failed was not compared: its files may be stale, so "up to date" would be a guess.
+      const failed = report.servers.filter((server) => server.status === 'failed').map((server) => server.name);
+      if (failed.length > 0) {
+        process.stderr.write(`${out} could not be checked against ${failed.length === 1 ? 'server' : 'servers'} ${failed.join(', ')} (failed, see above)\n`);
+      } else if (stale === 0) this.log(`${out} is up to date`);
       return;
     }
     this.log(`${out}: ${added.length} added, ${changed.length} changed, ${removed.length} removed, ${unchanged} unchanged`);

@@ -1,14 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { GeneratedFile } from '../codegen/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { JailError, listInside, makeFoldersInside, readInside, removeInside, writeInside } from '../vfs/jail.js';
-
-/** A file of the SDK: `path` is posix and relative to the output folder. */
-export interface SdkFile {
-  path: string;
-  text: string;
-}
 
 /** What a write or a check found, each list sorted by path. */
 export interface SdkDiff {
@@ -27,12 +22,12 @@ export interface PruneScope {
 const RUNTIME_TEMPLATE = fileURLToPath(new URL('../../templates/runtime.ts', import.meta.url));
 
 /** The runtime every tool file imports, copied verbatim from templates/. */
-export async function runtimeFile(): Promise<SdkFile> {
+export async function runtimeFile(): Promise<GeneratedFile> {
   return { path: 'runtime.ts', text: await readFile(RUNTIME_TEMPLATE, 'utf8') };
 }
 
 /** Compares the wanted files with the output folder without touching it. */
-export async function diffSdk(outDir: string, files: SdkFile[], scope: PruneScope = {}): Promise<SdkDiff> {
+export async function diffSdk(outDir: string, files: GeneratedFile[], scope: PruneScope = {}): Promise<SdkDiff> {
   const diff: SdkDiff = { added: [], changed: [], removed: [], unchanged: 0 };
   const wanted = new Set<string>();
   for (const file of files) {
@@ -63,8 +58,14 @@ export async function diffSdk(outDir: string, files: SdkFile[], scope: PruneScop
  * (src/vfs/jail.ts): a link planted in the output folder is replaced, never written through, and
  * a folder on the way that is a link leading out stops the write.
  */
-export async function writeSdk(outDir: string, files: SdkFile[], scope: PruneScope = {}): Promise<SdkDiff> {
+export async function writeSdk(outDir: string, files: GeneratedFile[], scope: PruneScope = {}): Promise<SdkDiff> {
   const diff = await diffSdk(outDir, files, scope);
+  await applySdk(outDir, files, diff);
+  return diff;
+}
+
+/** Writes and removes what `diff` (from `diffSdk` over the same `files`) says, as `writeSdk` does. */
+export async function applySdk(outDir: string, files: GeneratedFile[], diff: SdkDiff): Promise<void> {
   const byPath = new Map(files.map((file) => [file.path, file.text]));
   await mkdir(outDir, { recursive: true });
   for (const path of [...diff.added, ...diff.changed]) {
@@ -83,7 +84,6 @@ export async function writeSdk(outDir: string, files: SdkFile[], scope: PruneSco
     await removeInside(outDir, rel).catch(() => false);
     await removeEmptyParents(outDir, posix.dirname(rel));
   }
-  return diff;
 }
 
 /** An SDK path, checked: posix, relative, and inside the output folder lexically. */
@@ -109,14 +109,37 @@ function writeError(outDir: string, path: string, error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** Files runbyte owns in the output folder: the root files and everything under `servers/`. */
-async function ownedFiles(outDir: string, scope: PruneScope): Promise<string[]> {
+/**
+ * Files runbyte may prune in the output folder: everything under `servers/` (or under the
+ * `servers/<name>/` folders of `scope`), as posix paths relative to it. Temp files are left out.
+ */
+export async function ownedFiles(outDir: string, scope: PruneScope = {}): Promise<string[]> {
   const roots = scope.servers ? scope.servers.map((server) => `servers/${server}`) : ['servers'];
   const found: string[] = [];
   for (const root of roots) {
     await walk(outDir, root, found);
   }
   return found;
+}
+
+/**
+ * The `.ts` files directly in `servers/<server>/` (index.ts included), read through the jail;
+ * what cannot be read is left out. Empty when there is no such folder.
+ */
+export async function readServerFiles(outDir: string, server: string): Promise<GeneratedFile[]> {
+  const folder = sdkPath(outDir, `servers/${server}`);
+  const entries = await listInside(outDir, folder).catch(() => []);
+  const files: GeneratedFile[] = [];
+  for (const entry of entries) {
+    if (entry.link || !entry.stats.isFile() || !entry.name.endsWith('.ts')) continue;
+    const path = `${folder}/${entry.name}`;
+    const text = await readInside(outDir, path).then(
+      (data) => data.toString('utf8'),
+      () => undefined,
+    );
+    if (text !== undefined) files.push({ path, text });
+  }
+  return files;
 }
 
 async function walk(outDir: string, prefix: string, found: string[]): Promise<void> {

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { ServerSummary } from '../codegen/index.js';
+import { isAbsolute, join, relative } from 'node:path';
+import type { GeneratedFile, ServerSummary } from '../codegen/index.js';
 import type { RunbyteConfig } from '../config/index.js';
-import { diffSdk, runtimeFile, writeSdk, type SdkDiff, type SdkFile } from '../emit/files.js';
+import { applySdk, diffSdk, ownedFiles, readServerFiles, runtimeFile, type SdkDiff } from '../emit/files.js';
 import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { GENERATOR } from '../shared/version.js';
@@ -21,6 +21,12 @@ export interface GenerateOptions {
   servers?: string[];
   /** Write nothing; report what would change. */
   check?: boolean;
+  /**
+   * Refuse, writing nothing, a write that would remove every server of the SDK or more than half
+   * of the files under `servers/` (`generate` without `--prune`). Off for serve and `--watch`,
+   * which follow their config as it is edited (a server removed there is pruned at once).
+   */
+  refuseMassRemoval?: boolean;
 }
 
 export interface ServerReport {
@@ -54,7 +60,14 @@ export async function generate(config: RunbyteConfig, options: GenerateOptions =
   }
 }
 
-/** Generates from an already connected hub (serve and watch keep theirs open). */
+/**
+ * Generates from an already connected hub (serve and watch keep theirs open).
+ *
+ * What it never does: touch the folder of a configured server that was not listed this time (not
+ * selected, or down), whatever the lock says; such a server keeps its lock entry, or, when the
+ * lock cannot be read, an entry read back from its files. With `refuseMassRemoval`, removing every
+ * server or more than half of the files under `servers/` is refused (docs/architecture.md, generate/).
+ */
 export async function generateWith(
   hub: Hub,
   config: RunbyteConfig,
@@ -65,34 +78,39 @@ export async function generateWith(
   const selected = selectServers(config, options.servers);
   // Only the selected servers are listed: a list_changed from one server must not re-list (or
   // restart) the others.
-  const [listed, { generateRoot, generateServer }] = await Promise.all([hub.listAll(selected), loadCodegen()]);
+  const [listed, codegen] = await Promise.all([hub.listAll(selected), loadCodegen()]);
   const failures = [...startFailures, ...listed.failures].filter((f) => selected.includes(f.server));
   const byName = new Map(listed.tools.filter((t) => selected.includes(t.server)).map((t) => [t.server, t]));
 
-  const files: SdkFile[] = [await runtimeFile()];
+  const files: GeneratedFile[] = [await runtimeFile()];
   const summaries = new Map<string, ServerSummary>();
   for (const name of selected) {
     const tools = byName.get(name);
     if (!tools) continue;
-    const generated = generateServer(tools);
+    const generated = codegen.generateServer(tools);
     files.push(...generated.files);
     summaries.set(name, generated.summary);
   }
 
-  // Servers that were not listed now (not selected, or failed) keep what the lock says they had,
-  // so one server being down never deletes its SDK.
-  const previous = await readLockSummaries(outDir);
-  const configured = new Set(config.servers.map((server) => server.name));
-  for (const summary of previous) {
-    if (configured.has(summary.server) && !summaries.has(summary.server)) summaries.set(summary.server, summary);
-  }
-  files.push(...generateRoot([...summaries.values()], GENERATOR));
-
+  // A configured server not listed now keeps its folder as it is, and its entry: the lock's, or
+  // (no readable lock, or no entry in it) one read back from its files. Servers no longer
+  // configured are pruned.
   const regenerated = new Set(byName.keys());
-  const kept = [...summaries.keys()].filter((name) => !regenerated.has(name));
-  const prunable = (await serverDirs(outDir)).filter((name) => !kept.includes(name));
-  const scope = { servers: [...new Set([...prunable, ...regenerated])] };
-  const diff = options.check ? await diffSdk(outDir, files, scope) : await writeSdk(outDir, files, scope);
+  const configured = new Set(config.servers.map((server) => server.name));
+  const onDisk = await serverDirs(outDir);
+  const kept = onDisk.filter((name) => configured.has(name) && !regenerated.has(name));
+  const locked = new Map((await readLockSummaries(outDir)).map((summary) => [summary.server, summary]));
+  for (const name of kept) {
+    summaries.set(name, locked.get(name) ?? codegen.summaryFromFiles(name, await readServerFiles(outDir, name)));
+  }
+  files.push(...codegen.generateRoot([...summaries.values()], GENERATOR));
+
+  const scope = { servers: [...new Set([...onDisk.filter((name) => !configured.has(name)), ...regenerated])] };
+  const diff = await diffSdk(outDir, files, scope);
+  if (!options.check) {
+    if (options.refuseMassRemoval) await assertNoMassRemoval(outDir, diff, summaries.size);
+    await applySdk(outDir, files, diff);
+  }
 
   const failed = new Map(failures.map((f) => [f.server, f.message]));
   const servers: ServerReport[] = config.servers.map(({ name }) => {
@@ -104,6 +122,33 @@ export async function generateWith(
     };
   });
   return { outDir, check: options.check ?? false, servers, diff, failures };
+}
+
+/**
+ * Throws, before anything is written, when `diff` would leave the SDK without servers, or remove
+ * more than half of the files under `servers/`: an emptied config, a wrong `--config`, or a
+ * server answering with a fraction of its tools would otherwise delete what no run can bring
+ * back. One line: what would go, and how to let it.
+ */
+async function assertNoMassRemoval(outDir: string, diff: SdkDiff, serversLeft: number): Promise<void> {
+  if (diff.removed.length === 0) return;
+  const total = (await ownedFiles(outDir)).length;
+  const everyServer = serversLeft === 0;
+  if (!everyServer && diff.removed.length * 2 <= total) return;
+  const byFolder = new Map<string, number>();
+  for (const path of diff.removed) {
+    const folder = path.split('/').slice(0, 2).join('/');
+    byFolder.set(folder, (byFolder.get(folder) ?? 0) + 1);
+  }
+  const what = [...byFolder].map(([folder, count]) => `${folder}/: ${count} ${count === 1 ? 'file' : 'files'}`).join(', ');
+  const which = everyServer ? 'every server from the SDK' : `${diff.removed.length} of the ${total} SDK files`;
+  throw new RunbyteError('USAGE', `refusing to remove ${which} in ${displayPath(outDir)} (${what}); rerun \`runbyte generate\` with --prune to remove them`);
+}
+
+/** `outDir` relative to the working folder when it is inside it, else as it is. */
+function displayPath(outDir: string): string {
+  const rel = relative(process.cwd(), outDir);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? outDir : rel;
 }
 
 function selectServers(config: RunbyteConfig, names: string[] | undefined): string[] {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { docText, jsDoc, stringLiteral, visibleJson } from '../../src/codegen/index.js';
+import { docText, jsDoc, parseStringLiteral, stringLiteral, visibleJson } from '../../src/codegen/index.js';
 
 const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
 
@@ -38,6 +38,12 @@ describe('stringLiteral', () => {
   it('TypeScript reads back exactly the original value', () => {
     const values = ["'", '\\', "\\'", '\n\r\u2028\u2029', '\u0000\u0001\u001f\u007f', '\ud800x\udc00', '😀', '${a}`b`', "'; process.exit(1); '"];
     for (const value of values) expect(parseLiteral(stringLiteral(value))).toBe(value);
+  });
+
+  it('parseStringLiteral reads back exactly what stringLiteral wrote, and refuses anything else', () => {
+    const values = ["'", '\\', "\\'", '\n\r\t\u2028\u2029', '\u0000\u0001\u001f\u007f\u202e', '\ud800x\udc00', '😀', '${a}`b`', "'; process.exit(1); '", ''];
+    for (const value of values) expect(parseStringLiteral(stringLiteral(value))).toBe(value);
+    for (const text of ['"double"', "'open", "'a' + 'b'", "'bad \\x41'", "'raw\nline'", 'x']) expect(parseStringLiteral(text), text).toBeUndefined();
   });
 });
 

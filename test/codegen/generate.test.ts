@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { generateRoot, generateSdk, generateServer, parseLock } from '../../src/codegen/index.js';
+import { generateRoot, generateSdk, generateServer, parseLock, summaryFromFiles, UNKNOWN_HASH } from '../../src/codegen/index.js';
 import { RunbyteError } from '../../src/shared/errors.js';
 import { shortHash } from '../../src/shared/json.js';
 import type { ServerTools, ToolSpec } from '../../src/shared/tool-spec.js';
-import { githubEntries, toToolSpec } from './helpers.js';
+import { githubEntries, hostileServer, toToolSpec } from './helpers.js';
 
 const createEntities: ToolSpec = {
   name: 'create_entities',
@@ -252,6 +252,29 @@ describe('generateRoot and the lock', () => {
     ['bad tool entry', '{"servers":{"s":{"toolsHash":"h","tools":{"t":{"function":1}}}}}'],
   ])('parseLock refuses %s', (_, text) => {
     expect(() => parseLock(text)).toThrow(RunbyteError);
+  });
+
+  it('summaryFromFiles reads a server back from its tool files (hostile names included): names, functions and files, hashes unknown', () => {
+    const { files, summary } = generateServer(hostileServer());
+    const read = summaryFromFiles('hostile', files);
+    expect(read.tools.map(({ name, function: fn, file }) => ({ name, function: fn, file }))).toEqual(
+      summary.tools.map(({ name, function: fn, file }) => ({ name, function: fn, file })),
+    );
+    expect(new Set(read.tools.map((tool) => tool.hash))).toEqual(new Set([UNKNOWN_HASH]));
+    // What the lock needs: it round-trips through generateRoot and parseLock.
+    expect(parseLock(fileText(generateRoot([read], 'g'), 'runbyte.lock.json'))[0].tools).toEqual(read.tools);
+  });
+
+  it('summaryFromFiles leaves out what is not a tool file of that server', () => {
+    const { files } = generateServer({ server: 'memory', tools: [createEntities] });
+    const tool = files.find((file) => file.path === 'servers/memory/createEntities.ts')!;
+    const read = summaryFromFiles('memory', [
+      ...files,
+      { path: 'servers/memory/edited.ts', text: '// by hand\n' },
+      { path: 'servers/other/createEntities.ts', text: tool.text },
+      { path: 'servers/memory/copy.ts', text: tool.text.replace("callTool('memory'", "callTool('other'") },
+    ]);
+    expect(read.tools.map((t) => t.file)).toEqual(['servers/memory/createEntities.ts']);
   });
 
   it('refuses a server given twice', () => {

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateSdk, generateServer, type GeneratedFile } from '../../src/codegen/index.js';
+import { generateSdk, generateServer, OBJECT_MEMBERS, type GeneratedFile } from '../../src/codegen/index.js';
 import type { ServerTools, ToolSpec } from '../../src/shared/tool-spec.js';
 import { GOLDEN, githubServer, hostileServer, listFiles, shuffled, ts, typeCheckTree } from './helpers.js';
 
@@ -77,6 +77,47 @@ describe.each(trees)('golden tree: %s', (name, server) => {
       expect(file.text.endsWith('\n'), file.path).toBe(true);
       expect(file.text, file.path).not.toMatch(/\r|\u2028|\u2029/);
     }
+  });
+});
+
+describe('property names Object.prototype also has (constructor, toString, valueOf, hasOwnProperty, __proto__)', () => {
+  const dir = join(GOLDEN, 'hostile');
+  // What callers write: every optional one left out, some given, all of the required ones given.
+  const calls = [
+    "import { prototypeNames, prototypeNamesRequired } from './servers/hostile/index.js';",
+    'export const calls = [',
+    '  prototypeNames(),',
+    '  prototypeNames({}),',
+    "  prototypeNames({ toString: 'x', valueOf: 1 }),",
+    "  prototypeNames({ constructor: 'c', hasOwnProperty: 'h', ['__proto__']: 'p', options: {} }),",
+    '  prototypeNames({ options: { toString: true } }),',
+    "  prototypeNamesRequired({ constructor: 'c', toString: 't', valueOf: 1, hasOwnProperty: 'h', ['__proto__']: 'p' }),",
+    '  // @ts-expect-error required ones stay required',
+    "  prototypeNamesRequired({ toString: 't' }),",
+    '  // @ts-expect-error and keep their own type',
+    '  prototypeNames({ toString: 1 }),',
+    '];',
+  ];
+
+  it('the fixture sends __proto__ as an own key, optional and required', () => {
+    const tools = hostileServer().tools.filter((tool) => tool.name.startsWith('prototype_names'));
+    expect(tools.map((tool) => Object.hasOwn((tool.inputSchema as { properties: object }).properties, '__proto__'))).toEqual([true, true]);
+  });
+
+  it('callers may leave them out, give them, or must give them, under tsc --strict', () => {
+    expect(typeCheckTree(dir, { esm: true, calls })).toEqual([]);
+    expect(typeCheckTree(dir, { esm: false, calls })).toEqual([]);
+  });
+
+  it("OBJECT_MEMBERS is exactly what TypeScript's Object interface declares", () => {
+    const lib = ts.createSourceFile(
+      'lib.es5.d.ts',
+      ts.sys.readFile(join(dirname(ts.sys.getExecutingFilePath()), 'lib.es5.d.ts')) as string,
+      ts.ScriptTarget.ES2022,
+    );
+    const object = lib.statements.find((s): s is import('typescript').InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'Object');
+    const names = object?.members.map((member) => (member.name && ts.isIdentifier(member.name) ? member.name.text : '?')) ?? [];
+    expect([...OBJECT_MEMBERS].sort()).toEqual([...new Set(names)].sort());
   });
 });
 

@@ -74,9 +74,10 @@ export function shuffled<T>(items: T[], seed: number): T[] {
  * with templates/runtime.ts beside `servers/`, a consumer module that imports every server, and
  * strict options plus the stricter opt-ins. `esm` adds `"type": "module"` (else the files are
  * CommonJS under NodeNext). Declarations are emitted (to nowhere) so `declaration: true` users
- * are covered. Returns the diagnostics as `file(line): TSnnnn message` lines.
+ * are covered. `calls` is more code for the consumer module (calls into the SDK, as an agent
+ * would write them). Returns the diagnostics as `file(line): TSnnnn message` lines.
  */
-export function typeCheckTree(treeDir: string, options: { esm: boolean }): string[] {
+export function typeCheckTree(treeDir: string, options: { esm: boolean; calls?: string[] }): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'runbyte-golden-'));
   try {
     cpSync(treeDir, dir, { recursive: true });
@@ -90,6 +91,7 @@ export function typeCheckTree(treeDir: string, options: { esm: boolean }): strin
         'export function firstServer() {',
         '  return Object.values(servers)[0];',
         '}',
+        ...(options.calls ?? []),
         '',
       ].join('\n'),
     );

@@ -15,7 +15,7 @@ export interface OddPropertiesArgs {
   '*/'?: string;
   '${x}'?: string;
   '`tick`'?: string;
-  constructor?: string;
+  constructor?: string | Object['constructor'];
   /** Reserved words are fine as property names. */
   delete?: string;
   /** The empty name. */

@@ -1,7 +1,8 @@
 /**
- * Type tree → TypeScript text. Layout: an object type stays on one line when it has no JSDoc and
- * fits in `FLAT_WIDTH` characters (`{ path: string; content: string }`), otherwise one member per
- * line; unions stay on one line (enums are long but cheap to read). Two-space indentation.
+ * Type tree → TypeScript text: the layout of types (source-file.ts prints the files around them).
+ * An object type stays on one line when it has no JSDoc and fits in `FLAT_WIDTH` characters
+ * (`{ path: string; content: string }`), otherwise one member per line; unions stay on one line
+ * (enums are long but cheap to read). Two-space indentation.
  */
 import { jsDoc, stringLiteral } from './escape.js';
 import { isIdentifierName } from './naming.js';
@@ -15,6 +16,29 @@ const flatCache = new WeakMap<TypeNode, string | null>();
 /** A property name as written in a type: quoted (never renamed) when it is not an identifier. */
 export function propertyKey(name: string): string {
   return isIdentifierName(name) ? name : stringLiteral(name);
+}
+
+/**
+ * What TypeScript's `Object` interface declares (lib.es5.d.ts). Every object type inherits these,
+ * so an object that lacks one still "has" it: `{}` is not a `{ constructor?: string }` (its
+ * `constructor` is a `Function`), and neither is any argument that leaves it out. An optional
+ * property with one of these names is therefore typed `T | Object['name']`: what reading it
+ * really gives when it is absent. `__proto__` is not declared there, so it needs nothing.
+ */
+export const OBJECT_MEMBERS: ReadonlySet<string> = new Set([
+  'constructor',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  'toString',
+  'valueOf',
+]);
+
+/** The type of an object member as written: see OBJECT_MEMBERS. */
+function memberType(member: Member, text: string): string {
+  if (!member.optional || !OBJECT_MEMBERS.has(member.name) || (member.type.kind === 'keyword' && member.type.name === 'unknown')) return text;
+  return `${text} | Object[${stringLiteral(member.name)}]`;
 }
 
 /** The type as text; `indent` is the indentation of the line it starts on. */
@@ -95,7 +119,7 @@ function flatUncached(node: TypeNode): string | null {
         if (member.doc !== '') return null;
         const type = flat(member.type);
         if (type === null) return null;
-        parts.push(`${propertyKey(member.name)}${member.optional ? '?' : ''}: ${type}`);
+        parts.push(`${propertyKey(member.name)}${member.optional ? '?' : ''}: ${memberType(member, type)}`);
       }
       if (node.index) {
         const index = flat(node.index);
@@ -148,5 +172,5 @@ function objectBlock(node: ObjectNode, indent: string): string {
 
 function memberLine(member: Member, indent: string): string {
   const key = propertyKey(member.name) + (member.optional ? '?' : '');
-  return `${jsDoc(member.doc, indent)}${indent}${key}: ${printType(member.type, indent)};\n`;
+  return `${jsDoc(member.doc, indent)}${indent}${key}: ${memberType(member, printType(member.type, indent))};\n`;
 }

@@ -1,13 +1,13 @@
 /**
- * The only ts-morph use in runbyte: file structures (header, imports, declarations, function,
- * re-exports) printed to text. `printStructure` prints without parsing the result back into an
+ * Whole source files: the only ts-morph use in runbyte. File structures (header, imports,
+ * declarations, function, re-exports) printed to text. `printStructure` prints without parsing the result back into an
  * AST: 1,000 tools take ~125 ms, against ~290 ms for the same structures through an in-memory
  * `Project` (`createSourceFile`, `getFullText`, `forget`), with byte-identical output. `FORMAT`
  * is the `manipulationSettings` such a Project would need.
  *
- * Type declarations arrive as finished text from print.ts: ts-morph writes multi-line type text
- * with a hanging indent (`a: {` / `      b: string;` / `    };`), and JSDoc on nested members
- * has no structure at all, so types are laid out there and placed here as statements.
+ * Type declarations arrive as finished text from type-layout.ts: ts-morph writes multi-line type
+ * text with a hanging indent (`a: {` / `      b: string;` / `    };`), and JSDoc on nested
+ * members has no structure at all, so types are laid out there and placed here as statements.
  */
 import {
   printStructure,
