@@ -4,6 +4,7 @@ import type { RunbyteConfig } from '../config/index.js';
 import { Executor, type ExecOutcome, type ExecuteOptions } from '../exec/index.js';
 import { generateWith, loadCodegen, type GenerateReport } from '../generate/index.js';
 import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
+import { RunbyteError } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import type { VfsRoots } from '../vfs/roots.js';
 import { LiveSdk } from '../watch/index.js';
@@ -82,7 +83,14 @@ export class Engine {
       let report: GenerateReport | undefined;
       if (options.regenerate === 'always' || (options.regenerate === 'missing' && !hasSdk)) {
         early.clear();
-        report = await generateWith(hub, config, {}, failures);
+        // serve never removes most of a reviewed SDK on its own: an emptied config or a listing that
+        // lost most tools is reported, and the SDK on disk is served as it is (`runbyte generate
+        // --prune` removes it on purpose).
+        report = await generateWith(hub, config, { refuseMassRemoval: true }, failures).catch((error: unknown) => {
+          if (!(error instanceof RunbyteError) || error.code !== 'USAGE') throw error;
+          log(`warning: the SDK was not regenerated: ${error.message}; serving it as it is`);
+          return undefined;
+        });
       } else if (options.warnDrift) {
         const drift = await generateWith(hub, config, { check: true }, failures);
         const stale = [...drift.diff.added, ...drift.diff.changed, ...drift.diff.removed];

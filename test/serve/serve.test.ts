@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { reference, tempProject } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reference, runCli, tempProject } from '../helpers/cli.js';
 import { serveHttp, serveStdio, texts, type HttpServe, type Served } from '../helpers/serve.js';
 
 const MULTI_SERVER = `
@@ -127,6 +129,26 @@ describe('serve over streamable HTTP', () => {
     for (const { i, j, result } of results.flat()) {
       expect(result.isError).toBeFalsy();
       expect(texts(result)).toEqual([JSON.stringify({ i, j }), `console:\nclient ${i} run ${j}`]);
+    }
+  });
+});
+
+describe('serve keeps a reviewed SDK it cannot replace', () => {
+  it('serves the SDK on disk as it is when the config lists no servers, instead of removing it', async () => {
+    const dir = tempProject({ mcpServers: { memory: reference.memory() } }, 'keep');
+    try {
+      expect((await runCli(['generate'], { cwd: dir })).code).toBe(0);
+      writeFileSync(join(dir, 'runbyte.json'), JSON.stringify({ mcpServers: {} }));
+      const served = await serveStdio(dir);
+      try {
+        const listing = texts(await served.client.callTool({ name: 'list_directory', arguments: { path: '/servers' } }))[0]!;
+        expect(listing).toMatch(/^memory\/ \(9 functions\)\nindex\.ts$/);
+      } finally {
+        await served.close();
+      }
+      expect(existsSync(join(dir, 'generated/servers/memory/readGraph.ts'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
