@@ -11,7 +11,29 @@ import { BundleSourceMap } from './sourcemap.js';
 export type { ToolCallResult } from '../shared/tool-spec.js';
 
 /** Reaches a downstream tool. Injected: exec never imports hub/. */
-export type ToolCallFn = (server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal) => Promise<ToolCallResult>;
+export type ToolCallFn = (
+  server: string,
+  tool: string,
+  args: Record<string, unknown>,
+  signal: AbortSignal,
+  call?: { onProgress?: (progress: ProgressReport) => void },
+) => Promise<ToolCallResult>;
+
+/** A progress report, as MCP's `notifications/progress` carries it. */
+export interface ProgressReport {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/** What a run does, as it happens: for progress notifications and logging (README.md, "The three tools"). */
+export type RunEvent =
+  | { type: 'call-start'; server: string; tool: string }
+  | { type: 'call-end'; server: string; tool: string; ok: boolean }
+  /** A downstream server's progress on one call of the run. */
+  | ({ type: 'call-progress'; server: string; tool: string } & ProgressReport)
+  /** The script's own `progress('...')`. */
+  | { type: 'milestone'; message: string };
 
 /** The run a host function works for. */
 export interface RunScope {
@@ -65,6 +87,13 @@ export interface ExecuteOptions {
    * `code.ts`, as execute_code shows it): `runbyte run FILE` passes the file's own name.
    */
   codeName?: string;
+  /**
+   * Cancels the run: the guest stops, tool calls in flight are cancelled downstream, and nothing
+   * the code would do later happens. The outcome is `Cancelled`.
+   */
+  signal?: AbortSignal;
+  /** Hears what the run does while it runs. */
+  onEvent?: (event: RunEvent) => void;
 }
 
 /** The agent's code in diagnostics and frames unless the caller names it (README.md, "The three tools"). */

@@ -31,4 +31,9 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides `HubOptions.callTimeoutMs` for this call. */
   timeoutMs?: number;
+  /**
+   * Hears the server's `notifications/progress` for this call; when given, the request carries a
+   * progressToken so the server may report.
+   */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }
