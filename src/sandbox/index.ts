@@ -6,7 +6,7 @@ import { runHere, warmHere } from './local.js';
 import { SandboxPool } from './pool.js';
 import type { SandboxOptions, SandboxOutcome } from './types.js';
 
-export type { HostFunction, LogEntry, SandboxLimits, SandboxOptions, SandboxOutcome } from './types.js';
+export { CANCELLED_MESSAGE, type HostFunction, type LogEntry, type SandboxLimits, type SandboxOptions, type SandboxOutcome } from './types.js';
 
 /**
  * Runs `script` (a classic script, e.g. a bundle) in a FRESH QuickJS instance, on a worker thread of
@@ -20,7 +20,8 @@ export type { HostFunction, LogEntry, SandboxLimits, SandboxOptions, SandboxOutc
  * `require`, `fetch` or `WebAssembly`.
  *
  * Never throws for guest faults: an exception, a syntax error or a promise that can no longer
- * settle is `runtime`; the wall-clock limit is `timeout`; a full heap is `memory`. It rejects only
+ * settle is `runtime`; the wall-clock limit is `timeout`; a full heap is `memory`; an abort of
+ * `options.signal` is `cancelled` (types.ts, SandboxOptions.signal). It rejects only
  * when QuickJS itself cannot be loaded.
  */
 export async function runInSandbox(script: string, options: SandboxOptions): Promise<SandboxOutcome> {

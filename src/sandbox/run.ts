@@ -3,7 +3,7 @@ import { messageOf } from '../shared/errors.js';
 import { GUEST_SOURCE, type GuestConfig, WALK_SOURCE } from './guest.js';
 import type { HeapGuard } from './heap.js';
 import type { QuickJsInstance } from './quickjs.js';
-import type { LogEntry, SandboxOptions, SandboxOutcome } from './types.js';
+import { CANCELLED_MESSAGE, type LogEntry, type SandboxOptions, type SandboxOutcome } from './types.js';
 
 /** Name of the guest half (guest.ts) in stack traces; its frames are left out of outcomes. */
 const GUEST_FILE = 'runbyte-guest.js';
@@ -51,7 +51,13 @@ export class EncodedJson {
   constructor(readonly json: string | undefined) {}
 }
 
-type Failure = { ok: false; kind: 'runtime' | 'timeout' | 'memory'; message: string; stack?: string };
+type Failure = { ok: false; kind: 'runtime' | 'timeout' | 'memory' | 'cancelled'; message: string; stack?: string };
+
+/** How a run is told it is cancelled besides `options.signal` (the worker's shared cancel word, worker.ts). */
+export interface CancelProbe {
+  /** Read by the interrupt handler, so it must be cheap; true once the run is cancelled. */
+  cancelled(): boolean;
+}
 type Ending = { ok: true; json: string | undefined; jsonLength: number } | Failure;
 
 /** Guest text copied out: at most the characters asked for, and the length of the whole text. */
@@ -90,6 +96,11 @@ export class Run {
   private deadline = Number.POSITIVE_INFINITY;
   private deadlineTimer?: NodeJS.Timeout;
   private interrupted = false;
+  /** The run is cancelled: the next host turn ends it, and no host function is invoked meanwhile. */
+  private cancelRequested = false;
+  /** A host turn is driving the guest: the runtime must not be freed under its frames. */
+  private driving = false;
+  private readonly onAbort = () => this.cancel();
   private crashed = false;
   private finished = false;
   private report: (outcome: SandboxOutcome) => void = () => {};
@@ -97,6 +108,7 @@ export class Run {
   constructor(
     private readonly instance: QuickJsInstance,
     private readonly options: SandboxOptions,
+    private readonly probe?: CancelProbe,
   ) {
     this.heap = instance.heap;
     this.filename = options.filename ?? DEFAULT_FILENAME;
@@ -110,6 +122,13 @@ export class Run {
     const outcome = new Promise<SandboxOutcome>((resolve) => {
       this.report = resolve;
     });
+    const { signal } = this.options;
+    if (signal?.aborted || this.probe?.cancelled()) {
+      this.cancelRequested = true;
+      this.finish(this.cancelled());
+      return outcome;
+    }
+    signal?.addEventListener('abort', this.onAbort, { once: true });
     this.hostTurn(() => {
       const ctx = this.setUp();
       const { timeoutMs } = this.options.limits;
@@ -187,7 +206,9 @@ export class Run {
   }
 
   private shouldInterrupt(): boolean {
-    if (this.finished || this.heap.exhausted || performance.now() > this.deadline) {
+    // A signal aborted by a host function while the guest is in its call is seen here, not in onAbort's turn.
+    if (!this.cancelRequested && (this.options.signal?.aborted || this.probe?.cancelled())) this.cancelRequested = true;
+    if (this.finished || this.cancelRequested || this.heap.exhausted || performance.now() > this.deadline) {
       this.interrupted = true;
       return true;
     }
@@ -197,12 +218,27 @@ export class Run {
   /** Runs `body` as one host turn; ends the run if the instance threw or the heap reserve was touched. */
   private hostTurn(body: () => void): void {
     if (this.finished) return;
+    this.driving = true;
     try {
       body();
       if (!this.finished && this.heap.exhausted) this.finish(this.outOfMemory());
     } catch (error) {
       this.crash(error);
+    } finally {
+      this.driving = false;
     }
+    // Cancelled during the turn (a host function aborted the signal): ended now that no guest frame is left.
+    if (!this.finished && this.cancelRequested) this.finish(this.cancelled());
+  }
+
+  /**
+   * Stops the run as `cancelled`. Between host turns it ends at once; inside one (a host function
+   * aborted the signal during its call) the interrupt handler stops the guest and the turn ends it.
+   */
+  private cancel(): void {
+    if (this.finished) return;
+    this.cancelRequested = true;
+    if (!this.driving) this.finish(this.cancelled());
   }
 
   /** Runs the guest's pending jobs, then looks at the returned promise. */
@@ -246,6 +282,11 @@ export class Run {
 
   /** Starts host call `id`; its answer comes back in a later host turn (settleCall). */
   private startCall(name: string, argsHandle: QuickJSHandle, id: number): void {
+    // Cancelled in this very turn: the guest is stopped at its next interrupt check; this call never leaves.
+    if (this.cancelRequested || this.options.signal?.aborted || this.probe?.cancelled()) {
+      this.cancelRequested = true;
+      return;
+    }
     this.calls.add(id);
     const fn = Object.hasOwn(this.options.host, name) ? this.options.host[name] : undefined;
     // guest.ts refuses longer arguments; the host copies at most that much all the same.
@@ -474,6 +515,10 @@ export class Run {
     return { ok: false, kind: 'runtime', message: `${what} could not be copied out of the sandbox` };
   }
 
+  private cancelled(): Failure {
+    return { ok: false, kind: 'cancelled', message: CANCELLED_MESSAGE };
+  }
+
   private timedOut(): Failure {
     return { ok: false, kind: 'timeout', message: `execution exceeded ${this.options.limits.timeoutMs} ms` };
   }
@@ -498,6 +543,9 @@ export class Run {
   private finish(ending: Ending): void {
     if (this.finished) return;
     this.finished = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    // Once cancelled, whatever the guest did after (an interrupt read as a fault, a value) is not its outcome.
+    if (this.cancelRequested) ending = this.cancelled();
     clearTimeout(this.deadlineTimer);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

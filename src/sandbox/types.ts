@@ -57,7 +57,11 @@ export type SandboxOutcome =
     }
   | {
       ok: false;
-      kind: 'runtime' | 'timeout' | 'memory';
+      /**
+       * `cancelled`: `options.signal` aborted before the outcome was ready (message
+       * `cancelled by the client`, no stack); the guest was stopped and made no host call after it.
+       */
+      kind: 'runtime' | 'timeout' | 'memory' | 'cancelled';
       /** One line, e.g. `TypeError: x is not a function`. */
       message: string;
       /** Guest stack frames (`    at fn (bundle.js:LINE:COL)`, COL 1-based), when there are any. */
@@ -77,4 +81,20 @@ export interface SandboxOptions {
    * and counted in a final `warn` entry, so a chatty loop cannot grow the host without bound.
    */
   maxLogChars?: number;
+  /**
+   * Cancels the run: within 200 ms the guest stops (on the worker pool even one spinning in
+   * `while (true) {}`; on the calling thread only between host turns, as a spinning guest holds
+   * that thread), no host function is invoked after the abort, answers still pending are dropped,
+   * and the outcome is `{ ok: false, kind: 'cancelled', message: CANCELLED_MESSAGE, logs }`. Already
+   * aborted: nothing runs.
+   */
+  signal?: AbortSignal;
+}
+
+/** The message of a `cancelled` outcome. */
+export const CANCELLED_MESSAGE = 'cancelled by the client';
+
+/** The outcome of a run cancelled through `SandboxOptions.signal`. */
+export function cancelledOutcome(logs: LogEntry[]): SandboxOutcome {
+  return { ok: false, kind: 'cancelled', message: CANCELLED_MESSAGE, logs };
 }

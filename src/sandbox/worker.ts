@@ -1,9 +1,9 @@
 // Entry of a sandbox worker thread: a thin adapter around local.ts. Host functions are stubs that
 // ask the main thread (pool.ts) to run the real one and settle with its answer.
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { runHere, warmHere } from './local.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker, WorkerData } from './protocol.js';
 import { EncodedJson } from './run.js';
 import type { HostFunction } from './types.js';
 
@@ -16,9 +16,18 @@ let nextCallId = 1;
 
 const send = (message: FromWorker) => port.postMessage(message);
 
+/** The run id the main thread cancelled last (protocol.ts, WorkerData); 0 when none. */
+const cancelWord = (workerData as WorkerData | undefined)?.cancel ?? new Int32Array(1);
+/** The current run, to abort when its `cancel` message arrives while it waits on the host. */
+let current: { runId: number; abort: AbortController } | undefined;
+
 port.on('message', (message: ToWorker) => {
   if (message.type === 'run') {
     void start(message);
+    return;
+  }
+  if (message.type === 'cancel') {
+    if (current?.runId === message.runId) current.abort.abort();
     return;
   }
   const call = waiting.get(message.callId);
@@ -30,6 +39,8 @@ port.on('message', (message: ToWorker) => {
 
 async function start(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const { runId } = message;
+  const abort = new AbortController();
+  current = { runId, abort };
   const calls = new Map<number, { resolve(value: EncodedJson): void; reject(error: Error): void }>();
   waiting = calls;
   const host: Record<string, HostFunction> = {};
@@ -41,12 +52,19 @@ async function start(message: Extract<ToWorker, { type: 'run' }>): Promise<void>
         send({ type: 'call', runId, callId, name, args });
       });
   }
-  const outcome = await runHere(message.script, {
-    limits: message.limits,
-    host,
-    ...(message.filename === undefined ? {} : { filename: message.filename }),
-    ...(message.maxLogChars === undefined ? {} : { maxLogChars: message.maxLogChars }),
-  });
+  const outcome = await runHere(
+    message.script,
+    {
+      limits: message.limits,
+      host,
+      signal: abort.signal,
+      ...(message.filename === undefined ? {} : { filename: message.filename }),
+      ...(message.maxLogChars === undefined ? {} : { maxLogChars: message.maxLogChars }),
+    },
+    // A spinning guest never lets this thread read the `cancel` message: its interrupt handler reads the word.
+    { cancelled: () => Atomics.load(cancelWord, 0) === runId },
+  );
+  if (current?.runId === runId) current = undefined;
   // Answers that arrive after the end are dropped.
   calls.clear();
   send({ type: 'done', runId, outcome });
