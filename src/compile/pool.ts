@@ -13,10 +13,13 @@ import type { Compiled, CompilerSetup, FromCompiler, ToCompiler } from './protoc
 /** The stage a compile was in when it was stopped. */
 export type CompileStage = 'waiting' | 'check' | 'bundle';
 
-/** A compile that did not finish: it ran out of time or memory, or the compiler process died. */
+/**
+ * A compile that did not finish: it ran out of time or memory, the compiler process died, or the
+ * caller cancelled it (`CompileOptions.signal`).
+ */
 export interface CompileFault {
   ok: false;
-  fault: 'timeout' | 'memory' | 'crash';
+  fault: 'timeout' | 'memory' | 'crash' | 'cancelled';
   stage: CompileStage;
   /** What happened, in a few words (`signal SIGABRT`, `1,024 MB`). */
   detail: string;
@@ -41,6 +44,12 @@ const PAGE_BYTES = 4096;
 export interface CompileOptions {
   /** What the agent's code is called in type and bundle errors (default `code.ts`). */
   codeName?: string;
+  /**
+   * Cancels the compile: a queued one leaves the queue at once, a running one ends by killing its
+   * compiler (replaced and primed at once, as after a timeout). Either way the outcome is
+   * `{ ok: false, fault: 'cancelled', stage, detail: '' }`; already aborted: nothing is compiled.
+   */
+  signal?: AbortSignal;
 }
 
 interface Job {
@@ -50,6 +59,8 @@ interface Job {
   resolve(outcome: CompileOutcome): void;
   reject(error: Error): void;
   timer?: NodeJS.Timeout;
+  /** Stops listening to the compile's signal. */
+  release?: () => void;
   slot?: Slot;
   stage: CompileStage;
 }
@@ -108,10 +119,17 @@ export class CompilerPool {
    */
   compile(code: string, deadline: number, options: CompileOptions = {}): Promise<CompileOutcome> {
     if (this.closed) return Promise.reject(new Error('runbyte: the compiler pool is closed'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.resolve({ ok: false, fault: 'cancelled', stage: 'waiting', detail: '' });
     this.startFailure = undefined;
     return new Promise((resolve, reject) => {
       const job: Job = { id: this.nextId++, code, codeName: options.codeName ?? 'code.ts', resolve, reject, stage: 'waiting' };
-      job.timer = setTimeout(() => this.timeOut(job), Math.max(0, deadline - performance.now()));
+      job.timer = setTimeout(() => this.stop(job, 'timeout'), Math.max(0, deadline - performance.now()));
+      if (signal) {
+        const onAbort = () => this.stop(job, 'cancelled');
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.release = () => signal.removeEventListener('abort', onAbort);
+      }
       this.queue.push(job);
       this.fill();
       this.pump();
@@ -228,16 +246,18 @@ export class CompilerPool {
     this.fill();
   }
 
-  private timeOut(job: Job): void {
-    const fault: CompileFault = { ok: false, fault: 'timeout', stage: job.stage, detail: '' };
+  /** Ends `job` at its deadline or its cancel: out of the queue, or its compiler killed and replaced. */
+  private stop(job: Job, fault: 'timeout' | 'cancelled'): void {
+    const outcome: CompileFault = { ok: false, fault, stage: job.stage, detail: '' };
     if (job.slot) {
-      void this.retire(job.slot, (running) => running.resolve(fault));
+      void this.retire(job.slot, (running) => running.resolve(outcome));
       this.fill();
       return;
     }
     const index = this.queue.indexOf(job);
-    if (index >= 0) this.queue.splice(index, 1);
-    job.resolve(fault);
+    if (index < 0) return; // already settled
+    this.queue.splice(index, 1);
+    this.settle(job, () => job.resolve(outcome));
   }
 
   private watchMemory(slot: Slot): void {
@@ -289,6 +309,7 @@ export class CompilerPool {
 
   private settle(job: Job, end: () => void): void {
     clearTimeout(job.timer);
+    job.release?.();
     job.slot = undefined;
     end();
   }

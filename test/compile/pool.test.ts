@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function startPool(options: { memoryMb?: number } = {}): Promise<CompilerPool> {
+async function startPool(options: { memoryMb?: number; size?: number } = {}): Promise<CompilerPool> {
   const pool = new CompilerPool({ roots: { generatedDir: join(dir, 'generated'), workspaceDir: join(dir, 'workspace') }, modules: [], ...options });
   pools.push(pool);
   await pool.warm();
@@ -84,6 +84,48 @@ describe('CompilerPool', () => {
     const outcome = await pool.compile(PATHOLOGICAL, soon());
     expect(outcome).toMatchObject({ ok: false, fault: 'memory', detail: '400 MB' });
     script(await pool.compile('return 1;', soon()));
+  });
+
+  it('cancels a queued compile at once, and a running one by killing its compiler, which is replaced', async () => {
+    const pool = await startPool({ size: 1 });
+    const [before] = pool.processes;
+    // Deadlines well past the aborts below: without cancellation these end as timeouts instead.
+    const running = new AbortController();
+    const slow = pool.compile(PATHOLOGICAL, performance.now() + 4_000, { signal: running.signal });
+    slow.catch(() => undefined);
+    const queued = new AbortController();
+    const waiting = pool.compile('return 1;', performance.now() + 4_000, { signal: queued.signal });
+    waiting.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    let abortedAt = performance.now();
+    queued.abort();
+    expect(await waiting).toEqual({ ok: false, fault: 'cancelled', stage: 'waiting', detail: '' });
+    expect(performance.now() - abortedAt).toBeLessThan(50);
+    expect(pool.processes).toEqual([before]); // the queued job had no compiler to stop
+
+    abortedAt = performance.now();
+    running.abort();
+    expect(await slow).toEqual({ ok: false, fault: 'cancelled', stage: 'check', detail: '' });
+    expect(performance.now() - abortedAt).toBeLessThan(200);
+    // The killed compiler is gone and a fresh one takes its place.
+    await eventually(() => pool.processes.length === 1 && pool.processes[0] !== before);
+    await eventually(() => {
+      try {
+        process.kill(before!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    script(await pool.compile('return 2;', soon()));
+  });
+
+  it('does not compile code whose signal aborted before it was given', async () => {
+    const pool = await startPool({ size: 1 });
+    const [before] = pool.processes;
+    expect(await pool.compile('return 1;', soon(), { signal: AbortSignal.abort() })).toEqual({ ok: false, fault: 'cancelled', stage: 'waiting', detail: '' });
+    expect(pool.processes).toEqual([before]);
   });
 
   it.runIf(process.platform === 'linux')('gives compilers none of the server environment', async () => {
