@@ -139,6 +139,8 @@ function resolveServer(name: string, raw: RawServer, dir: string, path: string, 
   const type = raw.type === 'streamable-http' ? 'http' : raw.type;
   const expandMap = (map: Record<string, string> | undefined, key: string) =>
     Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, expand(v, `${field}.${key}.${k}`)]));
+  // Only when configured: a server without it follows server.timeout (hub/options.ts).
+  const timeout = raw.timeout === undefined ? {} : { timeout: raw.timeout };
 
   if (raw.command !== undefined && (type === undefined || type === 'stdio')) {
     if (raw.url !== undefined) {
@@ -154,6 +156,7 @@ function resolveServer(name: string, raw: RawServer, dir: string, path: string, 
       args: (raw.args ?? []).map((arg, i) => expand(arg, `${field}.args.${i}`)),
       env: expandMap(raw.env, 'env'),
       cwd: resolve(dir, expand(raw.cwd ?? '.', `${field}.cwd`)),
+      ...timeout,
     };
   }
   if (raw.url !== undefined && type !== 'stdio') {
@@ -167,7 +170,7 @@ function resolveServer(name: string, raw: RawServer, dir: string, path: string, 
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new RunbyteError('CONFIG_INVALID', `${path}: ${field}.url: expected an http or https URL`);
     }
-    return { name, transport: type === 'sse' ? 'sse' : 'http', url, headers: expandMap(raw.headers, 'headers') };
+    return { name, transport: type === 'sse' ? 'sse' : 'http', url, headers: expandMap(raw.headers, 'headers'), ...timeout };
   }
   const needs = type === 'stdio' ? '"command"' : type ? '"url"' : '"command" (stdio) or "url" (HTTP)';
   throw new RunbyteError('CONFIG_INVALID', `${path}: ${field}: expected ${needs}`);

@@ -11,6 +11,8 @@ const stringMap = z.record(z.string(), z.string({ error: 'expected a string' }),
 /** Bounds of `server.sessionIdleSeconds` and `server.maxSessions`, shared with `serve`'s flags. */
 export const MAX_IDLE_SECONDS = 7 * 24 * 3600;
 export const MAX_SESSIONS = 10_000;
+/** Longest `mcpServers.<name>.timeout`: 7 days, well inside what a Node timer can hold. */
+export const MAX_CALL_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 const positive = (what: string) => z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 
@@ -27,6 +29,12 @@ export const serverSchema = z
     cwd: z.string({ error: 'expected a string' }).optional(),
     url: z.string({ error: 'expected a string' }).optional(),
     headers: stringMap.optional(),
+    // The limit of one call to this server, in place of server.timeout (README.md, "Config").
+    timeout: z
+      .number({ error: 'expected a number of seconds (the limit of one call to this server)' })
+      .positive({ error: 'expected a number of seconds above 0 (the limit of one call to this server)' })
+      .max(MAX_CALL_TIMEOUT_SECONDS, { error: `expected at most ${MAX_CALL_TIMEOUT_SECONDS} seconds (7 days)` })
+      .optional(),
   })
   .loose();
 

@@ -9,6 +9,8 @@ export interface StdioServerConfig {
   /** Only the configured variables; hub/ adds the SDK's safelisted defaults. */
   env: Record<string, string>;
   cwd: string;
+  /** `mcpServers.<name>.timeout`: the limit of one call to this server, seconds; absent when not configured. */
+  timeout?: number;
 }
 
 export interface RemoteServerConfig {
@@ -17,6 +19,8 @@ export interface RemoteServerConfig {
   transport: 'http' | 'sse';
   url: string;
   headers: Record<string, string>;
+  /** `mcpServers.<name>.timeout`: the limit of one call to this server, seconds; absent when not configured. */
+  timeout?: number;
 }
 
 export interface RunbyteConfig {
@@ -30,7 +34,10 @@ export interface RunbyteConfig {
   workspaceDir: string;
   server: {
     port: number;
-    /** Wall-clock limit of one execution, seconds. */
+    /**
+     * Wall-clock limit of one execution, seconds; also the limit of one downstream call, for servers
+     * without their own `timeout`.
+     */
     timeout: number;
     /** How long a downstream server may take to start and answer `initialize`, seconds. */
     connectTimeout: number;

@@ -72,7 +72,35 @@ describe('parseConfig', () => {
     expect(sandbox).toMatchObject({ workspaceMaxEntries: 50, compilerMemoryMb: 2048 });
   });
 
+  it("reads a server's own call timeout (seconds), on stdio and remote servers, only when it is set", () => {
+    const config = parseConfig(
+      JSON.stringify({
+        mcpServers: {
+          github: { url: 'http://127.0.0.1:1/mcp', timeout: 120 },
+          local: { command: 'node', timeout: 0.5 },
+          plain: { command: 'node' },
+        },
+      }),
+      PATH,
+      {},
+    );
+    expect(config.servers.map((server) => server.timeout)).toEqual([120, 0.5, undefined]);
+    expect('timeout' in config.servers[2]).toBe(false);
+  });
+
   it.each([
+    [
+      '{"mcpServers":{"github":{"command":"x","timeout":0}}}',
+      'CONFIG_INVALID',
+      /^\/project\/runbyte\.json: mcpServers\.github\.timeout: expected a number of seconds above 0 \(the limit of one call to this server\)$/,
+    ],
+    ['{"mcpServers":{"github":{"url":"http://x","timeout":-5}}}', 'CONFIG_INVALID', /mcpServers\.github\.timeout: expected a number of seconds above 0/],
+    [
+      '{"mcpServers":{"github":{"command":"x","timeout":"30"}}}',
+      'CONFIG_INVALID',
+      /mcpServers\.github\.timeout: expected a number of seconds \(the limit of one call to this server\)$/,
+    ],
+    ['{"mcpServers":{"github":{"command":"x","timeout":1e9}}}', 'CONFIG_INVALID', /mcpServers\.github\.timeout: expected at most 604800 seconds \(7 days\)$/],
     ['{', 'CONFIG_INVALID', /^\/project\/runbyte\.json: invalid JSON: /],
     ['[]', 'CONFIG_INVALID', /runbyte\.json: /],
     ['{}', 'CONFIG_INVALID', /runbyte\.json: mcpServers: expected an object of servers$/],
