@@ -1,23 +1,30 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/types.js';
-import { RunbyteError } from '../shared/errors.js';
+import { messageOf, RunbyteError } from '../shared/errors.js';
 import { debug, log } from '../shared/log.js';
 import type { ToolSpec } from '../shared/tool-spec.js';
 import { isObject } from '../shared/values.js';
-import { isClosedError, mcpErrorText, seconds, withTail } from './describe.js';
+import { isClosedError, mcpErrorText, seconds, unsupportedVersion, withTail } from './describe.js';
 import { dialerFor } from './dialers.js';
+import { type ProgressReport, ProgressRelays } from './progress.js';
 import { StderrTail } from './stderr.js';
 import { readTools } from './tools.js';
-import { type Dialer, type Link, type LinkSession, StartError } from './transport.js';
-import type { CallOptions, ToolCallResult, ToolsChangedReason } from './types.js';
+import { type Dialer, type Link, type LinkSession, StartError, within } from './transport.js';
+import type { CallOptions, LogEvent, ToolCallResult, ToolsChangedReason } from './types.js';
 import { describeValue, malformedProblem } from './wire.js';
 
 /** A restart is tried at most this often once a server has failed twice in a row. */
 const RETRY_INTERVAL_MS = 1000;
 /** From this many failures in a row on, messages say the server keeps dying. */
 const KEEPS_DYING = 3;
+/**
+ * How long a start waits for the answer to `logging/setLevel` before it goes on without it. The
+ * answer is awaited so that the level holds before the first call; a server that never answers
+ * must not fail its start for it.
+ */
+const SET_LEVEL_WAIT_MS = 1000;
 /** A server that pages forever is cut off here. */
 const MAX_PAGES = 1000;
 /**
@@ -36,10 +43,21 @@ const ANY = z.unknown();
 
 export interface ConnectionOptions {
   connectTimeoutMs: number;
+  /** The limit of one request to a server without its own `timeout`. */
   callTimeoutMs: number;
+  /** What messages call callTimeoutMs (`server.timeout`); unnamed when undefined. */
+  callTimeoutName?: string;
   clientInfo: { name: string; version: string };
   /** A `notifications/tools/list_changed`, or a restart after the server died (its tools may differ). */
   onToolsChanged: (server: string, reason: ToolsChangedReason) => void;
+  /** A `notifications/message` from the server. */
+  onLog: (event: LogEvent) => void;
+}
+
+/** The limit of one request, and the setting it comes from, for the message when it fires. */
+interface Limit {
+  ms: number;
+  name?: string;
 }
 
 /** One link + client; a restart makes a new one. */
@@ -73,6 +91,7 @@ export class Connection {
   /** Sessions being opened, so close() can end them mid-connect. */
   private readonly opening = new Set<Session>();
   private readonly tail: StderrTail;
+  private readonly progress = new ProgressRelays();
   /** Failures (deaths and failed starts) since the last request that worked. */
   private failures = 0;
   private lastAttemptAt = 0;
@@ -110,14 +129,15 @@ export class Connection {
     const entries: unknown[] = [];
     const cursors = new Set<string>();
     let cursor: string | undefined;
+    const limit = this.limit();
     for (let page = 1; ; page++) {
       let result: unknown;
       try {
         result = await session.client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, ANY, {
-          timeout: this.options.callTimeoutMs,
+          timeout: limit.ms,
         });
       } catch (error) {
-        throw new RunbyteError('SERVER_FAILED', await this.requestFailure(session, 'tools/list', error, false, this.options.callTimeoutMs), {
+        throw new RunbyteError('SERVER_FAILED', await this.requestFailure(session, 'tools/list', error, false, limit), {
           cause: error,
         });
       }
@@ -143,8 +163,8 @@ export class Connection {
 
   /** One `tools/call`; see Hub.callTool. */
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<ToolCallResult> {
-    const { signal } = options;
-    const timeoutMs = options.timeoutMs ?? this.options.callTimeoutMs;
+    const { signal, onProgress } = options;
+    const limit = this.limit(options);
     const cancelled = () => new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" was cancelled`, { cause: signal?.reason });
     if (signal?.aborted) throw cancelled();
     let session: Session;
@@ -156,17 +176,24 @@ export class Connection {
       throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" is unavailable: ${reason}`, { cause: error });
     }
     const link = linkAbort(signal);
+    // A progressToken only when someone listens: a server may do extra work to report.
+    const relay = onProgress && this.progress.open((progress) => this.relayProgress(tool, progress, onProgress));
+    const params = { name: tool, arguments: args, ...(relay ? { _meta: { progressToken: relay.token } } : {}) };
     let result: unknown;
     try {
-      result = await session.client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ANY, {
+      result = await session.client.request({ method: 'tools/call', params }, ANY, {
         signal: link.signal,
-        timeout: timeoutMs,
+        timeout: limit.ms,
+        // The limit is what the user configured for one call: a server that keeps reporting
+        // progress must not hold the call (and the execution waiting on it) past it.
+        resetTimeoutOnProgress: false,
       });
     } catch (error) {
       if (signal?.aborted) throw cancelled();
-      throw new RunbyteError('TOOL_FAILED', await this.requestFailure(session, `tool "${tool}"`, error, true, timeoutMs), { cause: error });
+      throw new RunbyteError('TOOL_FAILED', await this.requestFailure(session, `tool "${tool}"`, error, true, limit), { cause: error });
     } finally {
       link.release();
+      relay?.release();
     }
     const problem = malformedResult(result);
     if (problem) throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" returned a malformed result: ${problem}`);
@@ -180,6 +207,24 @@ export class Connection {
     // Only a server that finished initialize gets the graceful path; one still starting is signalled.
     const sessions = [...this.opening, ...(this.current ? [this.current] : [])];
     await Promise.allSettled(sessions.map((session) => this.shutdown(session, session === this.current)));
+  }
+
+  /**
+   * The limit of one request: the call's own, else this server's `timeout` from runbyte.json,
+   * else the hub's default (`server.timeout` from runbyte.json).
+   */
+  private limit(options: CallOptions = {}): Limit {
+    if (options.timeoutMs !== undefined) return { ms: options.timeoutMs };
+    if (this.config.timeout !== undefined) return { ms: this.config.timeout * 1000, name: `mcpServers.${this.name}.timeout` };
+    return { ms: this.options.callTimeoutMs, name: this.options.callTimeoutName };
+  }
+
+  private relayProgress(tool: string, progress: ProgressReport, onProgress: (progress: ProgressReport) => void): void {
+    try {
+      onProgress(progress);
+    } catch (error) {
+      log(`server "${this.name}": a progress listener of tool "${tool}" failed: ${messageOf(error)}`);
+    }
   }
 
   // -- sessions ---------------------------------------------------------------------------------
@@ -213,6 +258,7 @@ export class Connection {
     try {
       const session = await Promise.race([opening, deadline]);
       for (const attempt of attempts) if (attempt !== session) void this.shutdown(attempt, false);
+      await this.setLogLevel(session);
       if (this.closing) {
         await this.shutdown(session, false);
         throw new RunbyteError('SERVER_FAILED', `server "${this.name}": the connection is closed`);
@@ -246,8 +292,28 @@ export class Connection {
     // need no case of their own.
     this.tail.attach(link.stderr ?? null);
     const session = this.newSession(link, attempts);
-    await session.client.connect(link.transport, { timeout: this.initializeTimeoutMs() });
+    try {
+      await session.client.connect(link.transport, { timeout: this.initializeTimeoutMs() });
+      this.progress.intercept(link.transport);
+    } catch (error) {
+      // Said as such: otherwise the SDK closing the session on it reads as "exited".
+      const version = unsupportedVersion(error);
+      if (version !== undefined) throw new StartError(version, { cause: error });
+      throw error;
+    }
     return session;
+  }
+
+  /**
+   * Asks a server that declares logging to send everything (`debug`): whoever listens to the hub
+   * decides what to keep (Hub.onLog). A server that refuses or does not answer still serves.
+   */
+  private async setLogLevel(session: Session): Promise<void> {
+    if (!session.client.getServerCapabilities()?.logging) return;
+    const setting = session.client.setLoggingLevel('debug', { timeout: this.initializeTimeoutMs() }).catch((error: unknown) => {
+      debug(`server "${this.name}": logging/setLevel failed: ${mcpErrorText(error)}`);
+    });
+    if (!(await within(setting, SET_LEVEL_WAIT_MS))) debug(`server "${this.name}": logging/setLevel not answered yet; going on`);
   }
 
   /** The SDK's own initialize timeout is only a backstop: the deadline in open() comes first. */
@@ -266,6 +332,14 @@ export class Connection {
     };
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       if (!this.closing) this.options.onToolsChanged(this.name, 'list_changed');
+    });
+    client.setNotificationHandler(LoggingMessageNotificationSchema, ({ params }) => {
+      this.options.onLog({
+        server: this.name,
+        level: params.level,
+        ...(params.logger === undefined ? {} : { logger: params.logger }),
+        data: params.data,
+      });
     });
     client.onerror = (error) => {
       debug(`server "${this.name}": ${error.message}`);
@@ -332,10 +406,11 @@ export class Connection {
   }
 
   /** The message for a request that failed on an open session. */
-  private async requestFailure(session: Session, what: string, error: unknown, isCall: boolean, timeoutMs: number): Promise<string> {
+  private async requestFailure(session: Session, what: string, error: unknown, isCall: boolean, limit: Limit): Promise<string> {
     const prefix = `server "${this.name}"`;
     if (error instanceof McpError && error.code === ErrorCode.RequestTimeout && !session.isClosed) {
-      return `${prefix}: ${what} did not answer within ${seconds(timeoutMs)}`;
+      // Named, so the user knows which setting to raise; the SDK has sent notifications/cancelled.
+      return `${prefix}: ${what} timed out after ${seconds(limit.ms)}${limit.name ? ` (${limit.name})` : ''}`;
     }
     const malformed = malformedProblem(error);
     if (malformed !== undefined) return `${prefix}: ${what} returned a malformed result: ${malformed}`;

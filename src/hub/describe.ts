@@ -1,7 +1,9 @@
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { stripVTControlCharacters } from 'node:util';
+import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { messageOf } from '../shared/errors.js';
+import type { LogEvent } from './types.js';
 
 /** `5000` → `5 s`, `500` → `0.5 s`. */
 export function seconds(ms: number): string {
@@ -82,4 +84,50 @@ export function mcpErrorText(error: unknown): string {
     return `${text} (JSON-RPC error ${error.code})`;
   }
   return messageOf(error);
+}
+
+/**
+ * The cause line for an `initialize` answered with a protocol version the SDK does not speak, or
+ * undefined for any other error. The SDK's Client.connect throws a plain Error for it, recognised
+ * by its text (test/hub/version.test.ts fails if that text changes).
+ */
+export function unsupportedVersion(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const match = /^Server's protocol version is not supported: ([\s\S]*)$/.exec(error.message);
+  if (!match) return undefined;
+  const version = match[1];
+  // The version is the server's text: a plain one is shown as is, anything else quoted and cut.
+  const shown = /^[\w.-]{1,40}$/.test(version) ? version : JSON.stringify(version.length > 40 ? `${version.slice(0, 39)}…` : version);
+  return `speaks MCP protocol version ${shown}, which runbyte does not support (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`;
+}
+
+/** Longest log message data printed on runbyte's stderr. */
+const MAX_LOG_CHARS = 2000;
+
+/**
+ * A downstream server's log message as one line of runbyte's debug log:
+ * `server "x" logged (warning, logger): data`. The data is the server's: it is made printable
+ * (no terminal escapes, control characters or line breaks) and cut.
+ */
+export function logLine(event: LogEvent): string {
+  let text: string;
+  if (typeof event.data === 'string') text = event.data;
+  else {
+    try {
+      text = JSON.stringify(event.data) ?? String(event.data);
+    } catch {
+      text = String(event.data);
+    }
+  }
+  text = stripVTControlCharacters(text)
+    .replace(/\r?\n/g, ' ')
+    .replace(/[\u0000-\u001f\u007f]/g, '');
+  if (text.length > MAX_LOG_CHARS) text = `${text.slice(0, MAX_LOG_CHARS - 1)}…`;
+  const source = event.logger === undefined ? event.level : `${event.level}, ${printable(event.logger)}`;
+  return `server "${event.server}" logged (${source}): ${text}`;
+}
+
+function printable(text: string): string {
+  const clean = stripVTControlCharacters(text).replace(/[\u0000-\u001f\u007f]/g, '');
+  return clean.length > 100 ? `${clean.slice(0, 99)}…` : clean;
 }

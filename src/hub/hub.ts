@@ -1,11 +1,12 @@
 import type { ServerConfig } from '../config/types.js';
 import { messageOf, RunbyteError } from '../shared/errors.js';
 import { stableStringify } from '../shared/json.js';
-import { log } from '../shared/log.js';
+import { debug, log } from '../shared/log.js';
 import type { ServerTools, ToolSpec } from '../shared/tool-spec.js';
 import { VERSION } from '../shared/version.js';
 import { Connection, type ConnectionOptions } from './connection.js';
-import type { CallOptions, HubOptions, ServerFailure, ToolCallResult, ToolsChangedReason } from './types.js';
+import { logLine } from './describe.js';
+import type { CallOptions, HubOptions, LogEvent, ServerFailure, ToolCallResult, ToolsChangedReason } from './types.js';
 
 /** The SDK's default request timeout, kept as runbyte's default for one call or one list page. */
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -18,6 +19,7 @@ const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 export class Hub {
   private readonly connections = new Map<string, Connection>();
   private readonly listeners = new Set<(server: string, reason: ToolsChangedReason) => void>();
+  private readonly logListeners = new Set<(event: LogEvent) => void>();
   private readonly connectionOptions: ConnectionOptions;
   private closing?: Promise<void>;
 
@@ -26,8 +28,10 @@ export class Hub {
     this.connectionOptions = {
       connectTimeoutMs: options.connectTimeoutMs,
       callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      callTimeoutName: options.callTimeoutName,
       clientInfo: { name: options.clientName ?? 'runbyte', version: options.clientVersion ?? VERSION },
       onToolsChanged: (server, reason) => this.toolsChanged(server, reason),
+      onLog: (event) => this.logged(event),
     };
     for (const config of servers) this.add(config);
   }
@@ -85,8 +89,10 @@ export class Hub {
    * result is returned, not thrown, and `structuredContent` is not checked against the tool's
    * outputSchema. Rejects with RunbyteError('TOOL_FAILED') naming the server and the tool when
    * the server is unknown, cannot be (re)started, exits during the call, answers with a JSON-RPC
-   * error, or does not answer within `timeoutMs` (default `HubOptions.callTimeoutMs`); aborting
-   * `signal` rejects at once and tells the server the request was cancelled.
+   * error, or does not answer within its limit: `timeoutMs`, else the server's own `timeout`,
+   * else `HubOptions.callTimeoutMs` (the message names the one that fired, and the server is told
+   * the request was cancelled); aborting `signal` rejects at once and tells the server too.
+   * `onProgress` hears the call's `notifications/progress`; progress never extends the limit.
    *
    * A stdio server that exited is restarted by the next call. After two failures in a row a
    * restart is tried at most once a second (calls in between fail at once), and from the third
@@ -107,6 +113,19 @@ export class Hub {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Calls `listener` with every `notifications/message` a server sends. Servers that declare the
+   * logging capability are set to `debug` at every start, so listeners get every level and decide.
+   * While nobody listens, messages go to the debug log (`--debug`) and nowhere else. A listener
+   * that throws is logged; the others still hear. Returns a function that unsubscribes.
+   */
+  onLog(listener: (event: LogEvent) => void): () => void {
+    this.logListeners.add(listener);
+    return () => {
+      this.logListeners.delete(listener);
     };
   }
 
@@ -132,6 +151,7 @@ export class Hub {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.listeners.clear();
+      this.logListeners.clear();
       const all = [...this.connections.values()];
       const outcomes = await Promise.allSettled(all.map((connection) => connection.close()));
       outcomes.forEach((outcome, index) => {
@@ -170,6 +190,20 @@ export class Hub {
 
   private assertOpen(): void {
     if (this.closing) throw new RunbyteError('INTERNAL', 'the hub is closed');
+  }
+
+  private logged(event: LogEvent): void {
+    if (this.logListeners.size === 0) {
+      debug(logLine(event));
+      return;
+    }
+    for (const listener of [...this.logListeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        log(`a log listener failed for server "${event.server}": ${messageOf(error)}`);
+      }
+    }
   }
 
   private toolsChanged(server: string, reason: ToolsChangedReason): void {

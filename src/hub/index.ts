@@ -3,4 +3,13 @@
  */
 export { Hub } from './hub.js';
 export { hubOptions } from './options.js';
-export type { CallOptions, HubOptions, ServerFailure, ToolCallResult, ToolContent, ToolsChangedReason } from './types.js';
+export type {
+  CallOptions,
+  HubOptions,
+  LogEvent,
+  LoggingLevel,
+  ServerFailure,
+  ToolCallResult,
+  ToolContent,
+  ToolsChangedReason,
+} from './types.js';

@@ -2,8 +2,16 @@
 export interface HubOptions {
   /** How long a server may take to start and answer `initialize` (and the SSE fallback, if any). */
   connectTimeoutMs: number;
-  /** Default limit of one `tools/call` and of each `tools/list` page; default 60 000 (the SDK's). */
+  /**
+   * Default limit of one `tools/call` and of each `tools/list` page; default 60 000 (the SDK's). A
+   * server with its own `timeout` (runbyte.json's `mcpServers.<name>.timeout`) has that instead.
+   */
   callTimeoutMs?: number;
+  /**
+   * What timeout messages call `callTimeoutMs`, so the user knows which setting to raise:
+   * `server.timeout` when it comes from runbyte.json (hubOptions). Unnamed when not given.
+   */
+  callTimeoutName?: string;
   /** `clientInfo.name` sent in `initialize`; default `runbyte`. */
   clientName?: string;
   /** `clientInfo.version` sent in `initialize`; default runbyte's version. */
@@ -20,7 +28,20 @@ export interface ServerFailure {
   message: string;
 }
 
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+
+export type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 export type { ToolCallResult, ToolContent } from '../shared/tool-spec.js';
+
+/** One `notifications/message` a downstream server sent (see Hub.onLog). */
+export interface LogEvent {
+  server: string;
+  level: LoggingLevel;
+  /** The logger the server named, if any. */
+  logger?: string;
+  /** Whatever the server sent: a string or any JSON value. Untrusted. */
+  data: unknown;
+}
 
 /** Why a server's tools may have changed: it said so, or it died and was started again. */
 export type ToolsChangedReason = 'list_changed' | 'restarted';
@@ -29,11 +50,15 @@ export type ToolsChangedReason = 'list_changed' | 'restarted';
 export interface CallOptions {
   /** Aborting rejects the call and sends `notifications/cancelled` to the server. */
   signal?: AbortSignal;
-  /** Overrides `HubOptions.callTimeoutMs` for this call. */
+  /**
+   * Overrides, for this call, the server's own `timeout` and `HubOptions.callTimeoutMs`. Whichever
+   * applies is a hard limit: progress reports do not extend it.
+   */
   timeoutMs?: number;
   /**
    * Hears the server's `notifications/progress` for this call; when given, the request carries a
-   * progressToken so the server may report.
+   * progressToken so the server may report. Without it, no token is sent. A listener that throws
+   * is logged and does not fail the call.
    */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }

@@ -114,7 +114,7 @@ describe('callTool: faults', () => {
     const started = Date.now();
     await expect(hub.callTool('faults', 'hang', {}, { timeoutMs: 300 })).rejects.toMatchObject({
       code: 'TOOL_FAILED',
-      message: 'server "faults": tool "hang" did not answer within 0.3 s',
+      message: 'server "faults": tool "hang" timed out after 0.3 s',
     });
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(280);
@@ -126,7 +126,7 @@ describe('callTool: faults', () => {
     const quick = new Hub([fixtureServer('faults', 'faults.js')], { connectTimeoutMs: 10_000, callTimeoutMs: 200 });
     try {
       await quick.start();
-      await expect(quick.callTool('faults', 'hang', {})).rejects.toThrow('server "faults": tool "hang" did not answer within 0.2 s');
+      await expect(quick.callTool('faults', 'hang', {})).rejects.toThrow('server "faults": tool "hang" timed out after 0.2 s');
     } finally {
       await quick.close();
     }
