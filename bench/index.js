@@ -154,6 +154,18 @@ function tableRows(r) {
   block('sandbox (QuickJS alone, bench/sandbox.js)', [['sandbox']], () => {
     rows.push({ label: 'fresh instance + `return 1`', median: sandbox.trivialMedianMs, min: sandbox.trivialMinMs, unit: 'ms', digits: 2 });
     rows.push({ label: 'bridged host call, sequential', median: sandbox.hostCallMicros, unit: 'us', digits: 1 });
+    rows.push({
+      label: `cancel → slot free (spinning guest, pool of 1 worker, ${sandbox.cancels} cancels)`,
+      median: sandbox.cancelSlotFreeMedianMs,
+      min: sandbox.cancelSlotFreeMinMs,
+      max: sandbox.cancelSlotFreeMaxMs,
+      runs: sandbox.cancels,
+      unit: 'ms',
+      digits: 2,
+      goal: '< 50 ms',
+      pass: sandbox.cancelSlotFreeMedianMs < 50,
+    });
+    rows.push({ note: `abort to the cancelled outcome: ${sandbox.cancelStopMedianMs} ms (median); slot free is until the next run's first host call` });
   });
 
   block('execute (in-process Executor + Hub over faults.js / server-filesystem)', [['execute']], () => {

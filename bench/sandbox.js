@@ -3,6 +3,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { runInSandbox, warmSandbox } from '../dist/sandbox/index.js';
+import { SandboxPool } from '../dist/sandbox/pool.js';
 
 const LIMITS = { memoryBytes: 64 * 1024 * 1024, timeoutMs: 10_000 };
 
@@ -38,6 +39,9 @@ async function timeRuns(body, host, count) {
  * - `hostCallMicros`: one sequential guest → host → guest call (awaited one after another).
  * - `parallelHostCallMicros`: per call, for 1000 calls under one `Promise.all`.
  * - `timeoutOverheadMs`: how late an endless loop is stopped past a 100 ms limit.
+ * - `cancelSlotFree*`: from the abort of a guest spinning in `while (true) {}` to the start of the
+ *   next run queued behind it on a pool of one worker (its first host call); `cancelStop*`: from
+ *   the abort to the cancelled outcome.
  */
 export async function benchSandbox({ rounds = 30 } = {}) {
   let started = performance.now();
@@ -62,6 +66,8 @@ export async function benchSandbox({ rounds = 30 } = {}) {
   const timeoutOverheadMs = performance.now() - loopStarted - 100;
   if (looped.ok || looped.kind !== 'timeout') throw new Error('the endless loop was not stopped as a timeout');
 
+  const cancel = await benchCancel(20);
+
   return {
     compileMs: round(compileMs),
     firstRunMs: round(firstRunMs),
@@ -70,7 +76,49 @@ export async function benchSandbox({ rounds = 30 } = {}) {
     hostCallMicros: round(((sequential - baseline) * 1000) / calls),
     parallelHostCallMicros: round(((parallel - baseline) * 1000) / calls),
     timeoutOverheadMs: round(timeoutOverheadMs),
+    cancelSlotFreeMedianMs: round(median(cancel.slotFree)),
+    cancelSlotFreeMinMs: round(Math.min(...cancel.slotFree)),
+    cancelSlotFreeMaxMs: round(Math.max(...cancel.slotFree)),
+    cancelStopMedianMs: round(median(cancel.stop)),
+    cancels: cancel.slotFree.length,
   };
+}
+
+/** `count` cancels of a spinning guest on a pool of one worker (after two that warm it up). */
+async function benchCancel(count) {
+  const pool = new SandboxPool({ size: 1 });
+  await pool.warm(1);
+  const slotFree = [];
+  const stop = [];
+  const signalled = () => {
+    let mark = () => {};
+    const reached = new Promise((resolve) => (mark = resolve));
+    return { fn: async () => mark(performance.now()), reached };
+  };
+  try {
+    for (let i = 0; i < count + 2; i++) {
+      const abort = new AbortController();
+      const spinning = signalled();
+      const cancelled = pool.run(program('await spinning(); while (true) {}'), { limits: LIMITS, host: { spinning: spinning.fn }, signal: abort.signal });
+      await spinning.reached;
+      await new Promise((resolve) => setTimeout(resolve, 10)); // in the loop by now
+      const started = signalled();
+      const next = pool.run(program('await started(); return 1;'), { limits: LIMITS, host: { started: started.fn } });
+      const abortedAt = performance.now();
+      abort.abort();
+      const outcome = await cancelled;
+      const stoppedAt = performance.now();
+      if (outcome.ok || outcome.kind !== 'cancelled') throw new Error(`the spinning guest was not cancelled: ${JSON.stringify(outcome)}`);
+      const startedAt = await started.reached;
+      if (!(await next).ok) throw new Error('the run after a cancel failed');
+      if (i < 2) continue;
+      slotFree.push(startedAt - abortedAt);
+      stop.push(stoppedAt - abortedAt);
+    }
+  } finally {
+    await pool.close();
+  }
+  return { slotFree, stop };
 }
 
 function round(value) {

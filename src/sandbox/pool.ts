@@ -4,9 +4,9 @@
 // queue when all are busy. The worker enforces the limits itself (run.ts); the main thread keeps a
 // hard timer a little past the deadline and terminates a worker that has not answered by then.
 // A cancelled run (SandboxOptions.signal) is interrupted inside its worker, which then takes the
-// next run: that costs ~1 ms, where terminating and starting a worker costs a worker's start
-// (~50 ms built, ~0.6 s from sources); a worker that does not stop within CANCEL_GRACE_MS is
-// terminated and replaced.
+// next run: abort to the next run's start measured ~3 ms (bench/sandbox.js), where terminating
+// and starting a worker until it is ready measured ~160 ms built (~0.6 s from sources); a worker
+// that does not stop within CANCEL_GRACE_MS is terminated and replaced.
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
