@@ -42,6 +42,8 @@ const GLOBALS = `interface Console {
 declare var console: Console;
 declare function setTimeout(callback: (...args: any[]) => void, ms?: number, ...args: any[]): number;
 declare function clearTimeout(id: number | undefined): void;
+/** Reports a milestone of the run to the client, when it asked for progress: \`progress('fetched 200 issues')\`. */
+declare function progress(message: string): void;
 `;
 
 /** `const o = {}; o.x = 1` is ordinary JavaScript: a property missing on the empty object type is let through. */

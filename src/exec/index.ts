@@ -57,6 +57,13 @@ export interface ExecLimits {
   compilerMemoryMb?: number;
 }
 
+/**
+ * The guest function a script reports its own milestones with: `progress('fetched 200 issues')`
+ * (declared for the type-checker in check/checker.ts). Sent to the client as progress when it asked.
+ */
+export const PROGRESS_FUNCTION = 'progress';
+const MAX_MILESTONE_CHARS = 1_000;
+
 /** Agent code longer than this is refused before it is checked: 1 Mi characters. */
 export const MAX_CODE_CHARS = 2 ** 20;
 
@@ -113,7 +120,7 @@ export interface Oversized {
 }
 
 /** The phases a failure is named by (README.md, "The three tools"). */
-export type FailurePhase = 'Type check failed' | 'Bundle failed' | 'Runtime error' | 'Timed out' | 'Memory limit exceeded';
+export type FailurePhase = 'Type check failed' | 'Bundle failed' | 'Runtime error' | 'Timed out' | 'Memory limit exceeded' | 'Cancelled';
 
 export type ExecOutcome =
   | {
@@ -204,7 +211,7 @@ export class Executor {
     }
 
     const { sandbox, compilers } = this.stages ?? (await this.load());
-    const compiled = await compilers.compile(code, deadline, { codeName });
+    const compiled = await compilers.compile(code, deadline, { codeName, signal: options.signal });
     if ('fault' in compiled) {
       timings.checkMs = performance.now() - begun;
       return { ok: false, ...this.compileFault(compiled), console: '', timings };
@@ -218,25 +225,43 @@ export class Executor {
 
     const started = performance.now();
     const abort = new AbortController();
+    // The client's cancel ends the run's own signal: tool calls in flight are cancelled downstream,
+    // workspace work still queued is refused, and no later call of the code goes out.
+    const cancel = () => abort.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', cancel, { once: true });
     const inFlight = new CallCounter();
+    const emit = options.onEvent ?? (() => {});
     let outcome: SandboxOutcome;
     let pendingCalls: string;
     try {
       outcome = await sandbox.runInSandbox(compiled.script, {
         limits: { memoryBytes: limits.memoryBytes, timeoutMs: Math.max(1, deadline - started) },
         filename: 'bundle.js',
+        signal: options.signal,
         host: {
           ...bindRun(this.options.host ?? {}, { signal: abort.signal }),
-          __runbyteCallTool: (server, tool, args) =>
-            inFlight.track(
-              `${String(server)}.${String(tool)}`,
-              this.options.callTool(String(server), String(tool), (args ?? {}) as Record<string, unknown>, abort.signal),
-            ),
+          [PROGRESS_FUNCTION]: async (message) => {
+            if (!abort.signal.aborted) emit({ type: 'milestone', message: String(message).slice(0, MAX_MILESTONE_CHARS) });
+          },
+          __runbyteCallTool: (server, tool, args) => {
+            const [name, toolName] = [String(server), String(tool)];
+            if (abort.signal.aborted) return Promise.reject(new Error(`${name}.${toolName} was not called: the run has ended`));
+            emit({ type: 'call-start', server: name, tool: toolName });
+            const call = this.options.callTool(name, toolName, (args ?? {}) as Record<string, unknown>, abort.signal, {
+              onProgress: options.onEvent ? (report) => emit({ type: 'call-progress', server: name, tool: toolName, ...report }) : undefined,
+            });
+            call.then(
+              () => emit({ type: 'call-end', server: name, tool: toolName, ok: true }),
+              () => emit({ type: 'call-end', server: name, tool: toolName, ok: false }),
+            );
+            return inFlight.track(`${name}.${toolName}`, call);
+          },
         },
       });
       // Read before the abort below settles them: what the run was still waiting for when it ended.
       pendingCalls = inFlight.describe();
     } finally {
+      options.signal?.removeEventListener('abort', cancel);
       // Whatever ended the run, calls still in flight downstream are abandoned with it.
       abort.abort();
     }
@@ -257,6 +282,9 @@ export class Executor {
         ...(kept !== undefined && hostPath !== undefined ? { kept: { path: kept, hostPath } } : {}),
       };
       return { ok: true, value, truncated: true, oversized, console: consoleText, timings };
+    }
+    if (outcome.kind === 'cancelled') {
+      return { ok: false, phase: 'Cancelled', message: 'Cancelled by the client', console: consoleText, timings };
     }
     if (outcome.kind === 'timeout') {
       // A hung downstream server and the agent's own endless loop look alike from outside.
@@ -287,6 +315,7 @@ export class Executor {
   private compileFault(fault: CompileFault): { phase: FailurePhase; message: string } {
     const what = fault.stage === 'bundle' ? 'bundle' : fault.stage === 'check' ? 'type check' : 'waiting for a free compiler';
     if (fault.fault === 'timeout') return { phase: 'Timed out', message: `${this.timedOut()} (${what})` };
+    if (fault.fault === 'cancelled') return { phase: 'Cancelled', message: 'Cancelled by the client' };
     const phase: FailurePhase = fault.stage === 'bundle' ? 'Bundle failed' : 'Type check failed';
     const tool = fault.stage === 'bundle' ? 'the bundler' : 'the type checker';
     const why =

@@ -2,6 +2,7 @@
  * hub/: the downstream MCP servers (the only MCP client user). See docs/architecture.md.
  */
 export { Hub } from './hub.js';
+export { logLine } from './describe.js';
 export { hubOptions } from './options.js';
 export type {
   CallOptions,

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { RunbyteConfig } from '../config/index.js';
 import { Executor, type ExecOutcome, type ExecuteOptions } from '../exec/index.js';
 import { generateWith, loadCodegen, type GenerateReport } from '../generate/index.js';
-import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
+import { Hub, hubOptions, logLine, type LogEvent, type ServerFailure } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
-import { log } from '../shared/log.js';
+import { debug, log } from '../shared/log.js';
 import type { VfsRoots } from '../vfs/roots.js';
 import { LiveSdk } from '../watch/index.js';
 import { createWorkspace } from '../workspace/index.js';
@@ -13,6 +13,11 @@ import { createWorkspace } from '../workspace/index.js';
 export interface LiveOptions {
   /** Rewrite a server's SDK files on its tools/list_changed; default true (false for `serve --frozen`). */
   regenerate?: boolean;
+}
+
+/** `Engine.execute`'s options: exec's, and where a run's downstream log messages go. */
+export interface EngineExecuteOptions extends ExecuteOptions {
+  onLog?: (log: LogEvent) => void;
 }
 
 export interface EngineOptions {
@@ -44,7 +49,7 @@ function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
       maxOutputChars: config.sandbox.maxOutputChars,
       compilerMemoryMb: config.sandbox.compilerMemoryMb,
     },
-    callTool: (server, tool, args, signal) => hub.callTool(server, tool, args, { signal }),
+    callTool: (server, tool, args, signal, call) => hub.callTool(server, tool, args, { signal, onProgress: call?.onProgress }),
     host: workspace.host,
     modules: workspace.modules,
     keepOversized: workspace.keepOversized,
@@ -140,10 +145,37 @@ export class Engine {
    * Runs agent code. When a regeneration is due or running (a server has just announced new
    * tools), waits for it first, at most two seconds, so the code is checked against the new SDK.
    */
-  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecOutcome> {
+  async execute(code: string, options: EngineExecuteOptions = {}): Promise<ExecOutcome> {
     const live = await this.live?.catch(() => undefined);
     await live?.settled(2000);
-    return this.executor.execute(code, options);
+    // Downstream log messages belong to the run that has a call in flight to their server (a server's
+    // log carries no request of its own): they join that run's console block, capped like it, and
+    // go to `onLog`. A message no run claims stays in runbyte's --debug log (hub/).
+    const calling = new Map<string, number>();
+    const lines: string[] = [];
+    let room = this.config.sandbox.maxOutputChars;
+    const stop = this.hub.onLog((log) => {
+      if (!calling.get(log.server)) return debug(logLine(log));
+      const text = typeof log.data === 'string' ? log.data : JSON.stringify(log.data);
+      const line = `[${log.server} ${log.level}] ${text}`;
+      if (room > 0) lines.push(line.length > room ? `${line.slice(0, room)}…` : line);
+      room -= line.length + 1;
+      options.onLog?.(log);
+    });
+    try {
+      const outcome = await this.executor.execute(code, {
+        ...options,
+        onEvent: (event) => {
+          if (event.type === 'call-start') calling.set(event.server, (calling.get(event.server) ?? 0) + 1);
+          if (event.type === 'call-end') calling.set(event.server, (calling.get(event.server) ?? 1) - 1);
+          options.onEvent?.(event);
+        },
+      });
+      if (lines.length === 0) return outcome;
+      return { ...outcome, console: [outcome.console, ...lines].filter(Boolean).join('\n') };
+    } finally {
+      stop();
+    }
   }
 
   async close(): Promise<void> {

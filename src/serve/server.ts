@@ -1,12 +1,12 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ExecOutcome } from '../exec/index.js';
+import type { ExecOutcome, RunEvent } from '../exec/index.js';
 import { messageOf } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { Vfs, VfsError } from '../vfs/index.js';
 import { FS_MODULE } from '../workspace/index.js';
 import type { Engine } from './engine.js';
-import { TOOLS } from './tools.js';
+import { INSTRUCTIONS, TOOLS } from './tools.js';
 
 /**
  * The largest JSON-RPC message `serve` reads, on stdio and over HTTP: 4 MiB, the SDK's own limit for
@@ -22,36 +22,98 @@ export const MAX_MESSAGE_BYTES = 4 * 2 ** 20;
 export function createSession(engine: Engine): Server {
   // The module agents import by name, shown where the type-checker reads it (src/vfs/roots.ts, modulePath).
   const vfs = new Vfs(engine.roots, { modules: [FS_MODULE] });
-  const server = new Server({ name: 'runbyte', version: VERSION }, { capabilities: { tools: {} } });
+  // `logging`: downstream servers' log messages of a run are forwarded as notifications/message; the
+  // SDK answers logging/setLevel and filters by the level the client set.
+  const server = new Server({ name: 'runbyte', version: VERSION }, { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS });
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOLS.map((tool) => ({ ...tool })) }));
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-    switch (request.params.name) {
-      case 'list_directory':
-        return fsCall(() => vfs.list(stringArg(args, 'path'), { withDescriptions: args.withDescriptions === true }));
-      case 'read_file':
-        return fsCall(() => vfs.read(stringArg(args, 'path')));
-      case 'execute_code':
-        return toResult(await engine.execute(stringArg(args, 'code')));
-      default:
-        throw new McpError(ErrorCode.InvalidParams, `unknown tool "${request.params.name}"; runbyte has list_directory, read_file and execute_code`);
+    try {
+      switch (request.params.name) {
+        case 'list_directory':
+          return await fsCall(() => vfs.list(stringArg(args, 'path'), { withDescriptions: args.withDescriptions === true }));
+        case 'read_file':
+          return await fsCall(() => vfs.read(stringArg(args, 'path')));
+        case 'execute_code': {
+          const code = stringArg(args, 'code');
+          const progress = progressReporter(server, request.params._meta?.progressToken);
+          return toResult(
+            await engine.execute(code, {
+              signal: extra.signal,
+              onEvent: progress,
+              onLog: (log) => void server.sendLoggingMessage({ level: log.level, logger: log.server, data: log.data }).catch(() => undefined),
+            }),
+          );
+        }
+        default:
+          throw new McpError(ErrorCode.InvalidParams, `unknown tool "${request.params.name}"; runbyte has list_directory, read_file and execute_code`);
+      }
+    } catch (error) {
+      // A bad argument is the model's to correct: a tool result it reads, not a protocol error.
+      if (error instanceof ArgumentError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+      throw error;
     }
   });
   return server;
 }
 
+/** An argument the model got wrong, said in one plain sentence. */
+class ArgumentError extends Error {}
+
 function stringArg(args: Record<string, unknown>, name: string): string {
   const value = args[name];
-  if (typeof value !== 'string') throw new McpError(ErrorCode.InvalidParams, `"${name}" must be a string`);
+  if (typeof value !== 'string') {
+    throw new ArgumentError(value === undefined ? `"${name}" is missing: pass it as a string` : `"${name}" must be a string, not ${describeType(value)}`);
+  }
   return value;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * When the client asked for progress (a progressToken on execute_code): one notification as each
+ * tool call starts and ends, for each progress a downstream server reports on a call, and for each
+ * `progress('...')` of the script. `progress` only ever grows, as MCP requires. Sent without a
+ * related request, so over HTTP they travel on the session's own stream (execute_code's answer is
+ * plain JSON).
+ */
+function progressReporter(server: Server, token: string | number | undefined): ((event: RunEvent) => void) | undefined {
+  if (token === undefined) return undefined;
+  let count = 0;
+  return (event) => {
+    count += 1;
+    void server
+      .notification({ method: 'notifications/progress', params: { progressToken: token, progress: count, message: describeEvent(event) } })
+      .catch(() => undefined);
+  };
+}
+
+/** `memory.read_graph…`, `memory.read_graph done`, `github.search: 3/10 pages`, or the script's own words. */
+function describeEvent(event: RunEvent): string {
+  switch (event.type) {
+    case 'call-start':
+      return `${event.server}.${event.tool}…`;
+    case 'call-end':
+      return `${event.server}.${event.tool} ${event.ok ? 'done' : 'failed'}`;
+    case 'call-progress': {
+      const amount = event.total === undefined ? `${event.progress}` : `${event.progress}/${event.total}`;
+      return `${event.server}.${event.tool}: ${event.message ? `${event.message} (${amount})` : amount}`;
+    }
+    case 'milestone':
+      return event.message;
+  }
 }
 
 async function fsCall(read: () => Promise<string>): Promise<CallToolResult> {
   try {
     return { content: [{ type: 'text', text: await read() }] };
   } catch (error) {
-    if (error instanceof VfsError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+    if (error instanceof VfsError || error instanceof ArgumentError) return { isError: true, content: [{ type: 'text', text: error.message }] };
     throw new McpError(ErrorCode.InternalError, messageOf(error));
   }
 }

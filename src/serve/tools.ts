@@ -17,6 +17,7 @@ export const TOOLS = [
       },
       required: ['path'],
     },
+    annotations: { readOnlyHint: true },
   },
   {
     name: 'read_file',
@@ -26,6 +27,7 @@ export const TOOLS = [
       properties: { path: { type: 'string' } },
       required: ['path'],
     },
+    annotations: { readOnlyHint: true },
   },
   {
     name: 'execute_code',
@@ -36,7 +38,15 @@ export const TOOLS = [
       properties: { code: { type: 'string' } },
       required: ['code'],
     },
+    // It reaches whatever the configured servers reach.
+    annotations: { openWorldHint: true },
   },
 ] as const;
+
+/**
+ * Sent once at `initialize`: the workflow in one line. Counted in the fixed cost with the tools.
+ */
+export const INSTRUCTIONS =
+  'Find tools under /servers (list_directory, read_file), then call them from TypeScript with execute_code and return only what you need.';
 
 export type ToolName = (typeof TOOLS)[number]['name'];
