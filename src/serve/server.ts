@@ -38,13 +38,14 @@ export function createSession(engine: Engine): Server {
         case 'execute_code': {
           const code = stringArg(args, 'code');
           const progress = progressReporter(server, request.params._meta?.progressToken);
-          return toResult(
-            await engine.execute(code, {
-              signal: extra.signal,
-              onEvent: progress,
-              onLog: (log) => void server.sendLoggingMessage({ level: log.level, logger: log.server, data: log.data }).catch(() => undefined),
-            }),
-          );
+          const outcome = await engine.execute(code, {
+            signal: extra.signal,
+            onEvent: progress?.report,
+            onLog: (log) => void server.sendLoggingMessage({ level: log.level, logger: log.server, data: log.data }).catch(() => undefined),
+          });
+          // The client stops hearing a request's progress once it has the answer: send them first.
+          await progress?.sent();
+          return toResult(outcome);
         }
         default:
           throw new McpError(ErrorCode.InvalidParams, `unknown tool "${request.params.name}"; runbyte has list_directory, read_file and execute_code`);
@@ -82,14 +83,17 @@ function describeType(value: unknown): string {
  * related request, so over HTTP they travel on the session's own stream (execute_code's answer is
  * plain JSON).
  */
-function progressReporter(server: Server, token: string | number | undefined): ((event: RunEvent) => void) | undefined {
+function progressReporter(server: Server, token: string | number | undefined): { report: (event: RunEvent) => void; sent: () => Promise<void> } | undefined {
   if (token === undefined) return undefined;
   let count = 0;
-  return (event) => {
-    count += 1;
-    void server
-      .notification({ method: 'notifications/progress', params: { progressToken: token, progress: count, message: describeEvent(event) } })
-      .catch(() => undefined);
+  let last: Promise<void> = Promise.resolve();
+  return {
+    report: (event) => {
+      count += 1;
+      const params = { progressToken: token, progress: count, message: describeEvent(event) };
+      last = last.then(() => server.notification({ method: 'notifications/progress', params })).catch(() => undefined);
+    },
+    sent: () => last,
   };
 }
 
