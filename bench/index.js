@@ -182,6 +182,15 @@ function tableRows(r) {
     });
     rows.push(stat('1 tool call (echo)', execute.oneCall));
     rows.push(stat('100 sequential calls, whole execute', seq.execute));
+    rows.push(stat('  the same, with progress asked for (events + downstream progressToken)', seq.withProgress));
+    rows.push(
+      stat('  progress cost: with / without, per round', seq.progressRatio, {
+        unit: 'x',
+        digits: 3,
+        goal: '<= 1.05x',
+        pass: seq.progressRatio.median <= 1.05,
+      }),
+    );
     rows.push(stat('  per call inside code', seq.perCallInCodeMs, { digits: 3 }));
     rows.push(stat('  per call, direct hub.callTool', seq.perCallHubMs, { digits: 3 }));
     rows.push(stat('  per call, bare SDK Client tools/call', seq.perCallClientMs, { digits: 3 }));

@@ -56,8 +56,8 @@ export async function benchExecute({ rounds = 1 } = {}) {
   try {
     await startHub(hub);
     direct = await directClient(config.servers.find((server) => server.name === 'faults'));
-    const run = async (code, expected) => {
-      const outcome = await executor.execute(code);
+    const run = async (code, expected, options) => {
+      const outcome = await executor.execute(code, options);
       if (!outcome.ok) throw new Error(`bench script failed: ${outcome.message}`);
       if (expected !== undefined && outcome.value !== expected) throw new Error(`bench script returned ${outcome.value}, not ${expected}`);
       return outcome;
@@ -103,6 +103,13 @@ export async function benchExecute({ rounds = 1 } = {}) {
     const perCallClient = [];
     const ratioHub = [];
     const ratioClient = [];
+    // The same 100 calls when the client asked for progress: an event per call start, end and
+    // downstream report, and a progressToken on each downstream call (serve turns each event
+    // into a notification; here the listener only counts them).
+    const withProgress = [];
+    const progressRatio = [];
+    let events = 0;
+    const listening = { onEvent: () => (events += 1) };
     const timeCalls = async (call) => {
       const started = performance.now();
       for (let i = 0; i < 100; i++) await call(i);
@@ -114,10 +121,15 @@ export async function benchExecute({ rounds = 1 } = {}) {
       const hundred = await run(variant(sequential(100), i), '99');
       const executeMs = performance.now() - started;
       const inCode = (hundred.timings.runMs - zeroOutcome.timings.runMs) / 100;
+      const progressStarted = performance.now();
+      await run(variant(sequential(100), `progress ${i}`), '99', listening);
+      const progressMs = performance.now() - progressStarted;
       const viaHub = await timeCalls((value) => hub.callTool('faults', 'echo', { value }));
       const viaClient = await timeCalls((value) => direct.client.callTool({ name: 'echo', arguments: { value } }));
       if (i < 0) continue; // warm-up round
       hundredExecute.push(executeMs);
+      withProgress.push(progressMs);
+      progressRatio.push(progressMs / executeMs);
       perCallInCode.push(inCode);
       perCallHub.push(viaHub);
       perCallClient.push(viaClient);
@@ -140,6 +152,9 @@ export async function benchExecute({ rounds = 1 } = {}) {
       oneCall: summarize(oneCall),
       sequential100: {
         execute: summarize(hundredExecute),
+        withProgress: summarize(withProgress),
+        progressRatio: summarize(progressRatio, 3),
+        progressEvents: events,
         perCallInCodeMs: summarize(perCallInCode, 3),
         perCallHubMs: summarize(perCallHub, 3),
         perCallClientMs: summarize(perCallClient, 3),
