@@ -87,15 +87,31 @@ function progressReporter(server: Server, token: string | number | undefined): {
   if (token === undefined) return undefined;
   let count = 0;
   let last: Promise<void> = Promise.resolve();
+  let lastSentAt = 0;
   return {
     report: (event) => {
       count += 1;
       const params = { progressToken: token, progress: count, message: describeEvent(event) };
-      last = last.then(() => server.notification({ method: 'notifications/progress', params })).catch(() => undefined);
+      last = last
+        .then(() => server.notification({ method: 'notifications/progress', params }))
+        .then(() => {
+          lastSentAt = performance.now();
+        })
+        .catch(() => undefined);
     },
-    sent: () => last,
+    // The SDK client handles a notification a microtask after it reads it, and forgets a request's
+    // progress handler as soon as it reads the answer: a last notification read together with the
+    // answer is lost. So the answer leaves at least SETTLE_MS after the last notification.
+    sent: async () => {
+      await last;
+      const wait = lastSentAt + PROGRESS_SETTLE_MS - performance.now();
+      if (lastSentAt > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    },
   };
 }
+
+/** How long the answer waits after the last progress notification (see progressReporter). */
+const PROGRESS_SETTLE_MS = 10;
 
 /** `memory.read_graph…`, `memory.read_graph done`, `github.search: 3/10 pages`, or the script's own words. */
 function describeEvent(event: RunEvent): string {
