@@ -1,17 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Hub, type LogEvent } from '../../src/hub/index.js';
+import type { LogEvent } from '../../src/hub/index.js';
 import { setDebug } from '../../src/shared/log.js';
+import { hubsPerTest } from '../helpers/hubs.js';
 import { fixtureServer, waitForExit } from '../helpers/servers.js';
 
-const hubs: Hub[] = [];
-async function started(...args: ConstructorParameters<typeof Hub>): Promise<Hub> {
-  const hub = new Hub(...args);
-  hubs.push(hub);
-  expect(await hub.start()).toEqual([]);
-  return hub;
-}
+const started = hubsPerTest();
 afterEach(async () => {
-  await Promise.all(hubs.splice(0).map((hub) => hub.close()));
   setDebug(false);
   vi.restoreAllMocks();
 });

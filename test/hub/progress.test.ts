@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Hub } from '../../src/hub/index.js';
+import { describe, expect, it } from 'vitest';
+import { hubsPerTest } from '../helpers/hubs.js';
 import { fixtureServer, referenceServer } from '../helpers/servers.js';
 
-const hubs: Hub[] = [];
-async function started(...args: ConstructorParameters<typeof Hub>): Promise<Hub> {
-  const hub = new Hub(...args);
-  hubs.push(hub);
-  expect(await hub.start()).toEqual([]);
-  return hub;
-}
-afterEach(async () => {
-  await Promise.all(hubs.splice(0).map((hub) => hub.close()));
-});
+const started = hubsPerTest();
 
 type Progress = { progress: number; total?: number; message?: string };
 const textOf = (result: { content?: { text?: string }[] }) => result.content?.[0]?.text;

@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
-import { Hub, hubOptions } from '../../src/hub/index.js';
+import { type Hub, hubOptions } from '../../src/hub/index.js';
+import { hubsPerTest } from '../helpers/hubs.js';
 import { FIXTURE_SERVERS, fixtureServer, REPO } from '../helpers/servers.js';
 
-const hubs: Hub[] = [];
-async function started(...args: ConstructorParameters<typeof Hub>): Promise<Hub> {
-  const hub = new Hub(...args);
-  hubs.push(hub);
-  expect(await hub.start()).toEqual([]);
-  return hub;
-}
-afterEach(async () => {
-  await Promise.all(hubs.splice(0).map((hub) => hub.close()));
-});
+const started = hubsPerTest();
 
 const textOf = (result: { content?: { text?: string }[] }) => result.content?.[0]?.text;
 
