@@ -5,6 +5,7 @@ import type { LogEntry, SandboxOutcome } from '../sandbox/index.js';
 import { messageOf } from '../shared/errors.js';
 import type { ToolCallResult } from '../shared/tool-spec.js';
 import { toHostPath, type VfsRoots } from '../vfs/roots.js';
+import { DEFAULT_MAX_MEDIA_BYTES, type MediaBlock, takeMedia } from './media.js';
 import { BundleSourceMap } from './sourcemap.js';
 
 /** An MCP `tools/call` result as the server sent it (the SDK runtime turns it into a value). */
@@ -55,6 +56,11 @@ export interface ExecLimits {
   maxCodeChars?: number;
   /** Ceiling of one compiler process (type-checker and bundler), in MB. */
   compilerMemoryMb?: number;
+  /**
+   * Decoded bytes of the images and audio one result sends as content blocks (default
+   * `DEFAULT_MAX_MEDIA_BYTES`, 5 MB); they do not count against maxOutputChars.
+   */
+  maxMediaBytes?: number;
 }
 
 /**
@@ -68,6 +74,7 @@ const MAX_MILESTONE_CHARS = 1_000;
 export const MAX_CODE_CHARS = 2 ** 20;
 
 export type { ExtraModule } from '../compile/index.js';
+export { DEFAULT_MAX_MEDIA_BYTES, formatBytes, type MediaBlock } from './media.js';
 
 export interface ExecutorOptions {
   roots: VfsRoots;
@@ -131,6 +138,11 @@ export type ExecOutcome =
       truncated: boolean;
       /** When `truncated`: the whole value's size, text and saved copy. */
       oversized?: Oversized;
+      /**
+       * Images and audio taken out of the value, in order (README.md, "The three tools"): `value`
+       * holds a placeholder where each was. Absent when the value had none.
+       */
+      media?: MediaBlock[];
       console: string;
       timings: Timings;
     }
@@ -269,19 +281,28 @@ export class Executor {
     const consoleText = cut(formatConsole(outcome.logs));
 
     if (outcome.ok) {
-      const json = outcome.json ?? 'null';
-      if (json.length <= limits.maxOutputChars) return { ok: true, value: json, truncated: false, console: consoleText, timings };
-      // A value past the sandbox's copy-out cap arrives cut already: there is no whole value to keep.
-      const whole = json.length >= outcome.jsonLength;
+      let json = outcome.json ?? 'null';
+      let jsonLength = outcome.jsonLength;
+      // A value past the sandbox's copy-out cap arrives cut already: there is no whole value to keep,
+      // nor JSON to take media out of.
+      const whole = json.length >= jsonLength;
+      // Media leave the JSON before it is measured: their bytes count against maxMediaBytes, not maxOutputChars.
+      const taken = whole ? takeMedia(json, limits.maxMediaBytes ?? DEFAULT_MAX_MEDIA_BYTES) : undefined;
+      if (taken) {
+        json = taken.json;
+        jsonLength = json.length;
+      }
+      const media = taken && taken.media.length > 0 ? { media: taken.media } : {};
+      if (json.length <= limits.maxOutputChars) return { ok: true, value: json, truncated: false, ...media, console: consoleText, timings };
       const kept = whole ? await this.options.keepOversized?.(json).catch(() => undefined) : undefined;
-      const value = cutText(json, limits.maxOutputChars, kept, outcome.jsonLength);
+      const value = cutText(json, limits.maxOutputChars, kept, jsonLength);
       const hostPath = kept === undefined ? undefined : toHostPath(this.options.roots, kept);
       const oversized: Oversized = {
-        chars: outcome.jsonLength,
+        chars: jsonLength,
         ...(whole ? { json } : {}),
         ...(kept !== undefined && hostPath !== undefined ? { kept: { path: kept, hostPath } } : {}),
       };
-      return { ok: true, value, truncated: true, oversized, console: consoleText, timings };
+      return { ok: true, value, truncated: true, oversized, ...media, console: consoleText, timings };
     }
     if (outcome.kind === 'cancelled') {
       return { ok: false, phase: 'Cancelled', message: 'Cancelled by the client', console: consoleText, timings };
