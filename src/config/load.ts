@@ -96,6 +96,7 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
     sandbox: {
       memoryMb: raw.sandbox?.memoryMb ?? 256,
       maxOutputChars: raw.sandbox?.maxOutputChars ?? 40_000,
+      maxMediaBytes: raw.sandbox?.maxMediaBytes ?? 5 * 2 ** 20,
       workspaceQuotaMb: raw.sandbox?.workspaceQuotaMb ?? 100,
       workspaceMaxEntries: raw.sandbox?.workspaceMaxEntries ?? 10_000,
       compilerMemoryMb: raw.sandbox?.compilerMemoryMb ?? 1024,

@@ -64,6 +64,13 @@ export const configSchema = z
       .object({
         memoryMb: z.number({ error: 'expected a number of MB' }).int().min(16).max(4096).optional(),
         maxOutputChars: z.number({ error: 'expected a number of characters' }).int().min(100).optional(),
+        // Decoded bytes of the images and audio one execute_code result sends (README.md, "Config");
+        // 0 sends none, each stays a placeholder.
+        maxMediaBytes: z
+          .number({ error: 'expected a number of bytes' })
+          .int({ error: 'expected a whole number of bytes' })
+          .min(0, { error: 'expected 0 or more bytes' })
+          .optional(),
         workspaceQuotaMb: positive('a number of MB').optional(),
         workspaceMaxEntries: z.number({ error: 'expected a number of files and folders' }).int().min(1).optional(),
         compilerMemoryMb: z

@@ -49,6 +49,11 @@ export interface RunbyteConfig {
   sandbox: {
     memoryMb: number;
     maxOutputChars: number;
+    /**
+     * Decoded bytes of the images and audio one execute_code result sends as content blocks.
+     * Always set by loadConfig (5 MB unless configured); optional so configs built in code need not name it.
+     */
+    maxMediaBytes?: number;
     workspaceQuotaMb: number;
     /** Files, folders and links the workspace may hold. */
     workspaceMaxEntries: number;

@@ -51,7 +51,14 @@ describe('parseConfig', () => {
     expect(config.outDir).toBe('/project/generated');
     expect(config.workspaceDir).toBe('/project/.runbyte/workspace');
     expect(config.server).toEqual({ port: 3000, timeout: 30, connectTimeout: 30, sessionIdleSeconds: 1800, maxSessions: 100 });
-    expect(config.sandbox).toEqual({ memoryMb: 256, maxOutputChars: 40_000, workspaceQuotaMb: 100, workspaceMaxEntries: 10_000, compilerMemoryMb: 1024 });
+    expect(config.sandbox).toEqual({
+      memoryMb: 256,
+      maxOutputChars: 40_000,
+      maxMediaBytes: 5 * 2 ** 20,
+      workspaceQuotaMb: 100,
+      workspaceMaxEntries: 10_000,
+      compilerMemoryMb: 1024,
+    });
   });
 
   it('defines ${RUNBYTE_CONFIG_DIR} as the folder of the config file', () => {
@@ -70,6 +77,11 @@ describe('parseConfig', () => {
     expect(config.server).toMatchObject({ sessionIdleSeconds: 1.5, maxSessions: 3 });
     const sandbox = parseConfig('{"mcpServers":{},"sandbox":{"workspaceMaxEntries":50,"compilerMemoryMb":2048}}', PATH, {}).sandbox;
     expect(sandbox).toMatchObject({ workspaceMaxEntries: 50, compilerMemoryMb: 2048 });
+  });
+
+  it('reads sandbox.maxMediaBytes (0 sends no media)', () => {
+    expect(parseConfig('{"mcpServers":{},"sandbox":{"maxMediaBytes":1000}}', PATH, {}).sandbox.maxMediaBytes).toBe(1000);
+    expect(parseConfig('{"mcpServers":{},"sandbox":{"maxMediaBytes":0}}', PATH, {}).sandbox.maxMediaBytes).toBe(0);
   });
 
   it("reads a server's own call timeout (seconds), on stdio and remote servers, only when it is set", () => {
@@ -122,6 +134,9 @@ describe('parseConfig', () => {
     ['{"mcpServers":{},"server":{"maxSessions":2.5}}', 'CONFIG_INVALID', /server\.maxSessions: expected a whole number of sessions$/],
     ['{"mcpServers":{},"server":{"maxSessions":1e6}}', 'CONFIG_INVALID', /server\.maxSessions: expected at most 10000 sessions$/],
     ['{"mcpServers":{},"sandbox":{"compilerMemoryMb":64}}', 'CONFIG_INVALID', /sandbox\.compilerMemoryMb: .*256/],
+    ['{"mcpServers":{},"sandbox":{"maxMediaBytes":"5MB"}}', 'CONFIG_INVALID', /sandbox\.maxMediaBytes: expected a number of bytes$/],
+    ['{"mcpServers":{},"sandbox":{"maxMediaBytes":-1}}', 'CONFIG_INVALID', /sandbox\.maxMediaBytes: expected 0 or more bytes$/],
+    ['{"mcpServers":{},"sandbox":{"maxMediaBytes":1.5}}', 'CONFIG_INVALID', /sandbox\.maxMediaBytes: expected a whole number of bytes$/],
     ['{"mcpServers":{},"sandbox":{"workspaceMaxEntries":"many"}}', 'CONFIG_INVALID', /sandbox\.workspaceMaxEntries: expected a number of files and folders/],
   ])('rejects %s', (text, code, message) => {
     const error = failure(text);
