@@ -7,6 +7,7 @@ import { VERSION } from '../shared/version.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { logLine } from './describe.js';
 import type { CallOptions, HubOptions, LogEvent, ServerFailure, ToolCallResult, ToolsChangedReason } from './types.js';
+import { ResultChecks } from './validate.js';
 
 /** The SDK's default request timeout, kept as runbyte's default for one call or one list page. */
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -21,6 +22,7 @@ export class Hub {
   private readonly listeners = new Set<(server: string, reason: ToolsChangedReason) => void>();
   private readonly logListeners = new Set<(event: LogEvent) => void>();
   private readonly connectionOptions: ConnectionOptions;
+  private readonly checks = new ResultChecks();
   private closing?: Promise<void>;
 
   /** Nothing starts until `start()`. Server names must be unique (config/ guarantees it). */
@@ -59,7 +61,9 @@ export class Hub {
    * Rejects with RunbyteError('SERVER_FAILED') naming the server.
    */
   async listTools(server: string): Promise<ToolSpec[]> {
-    return this.connection(server, 'SERVER_FAILED').listTools();
+    const tools = await this.connection(server, 'SERVER_FAILED').listTools();
+    this.checks.listed(server, tools);
+    return tools;
   }
 
   /**
@@ -85,9 +89,15 @@ export class Hub {
   }
 
   /**
-   * Sends one `tools/call` and returns the result exactly as the server sent it: an `isError`
-   * result is returned, not thrown, and `structuredContent` is not checked against the tool's
-   * outputSchema. Rejects with RunbyteError('TOOL_FAILED') naming the server and the tool when
+   * Sends one `tools/call` and returns the result as the server sent it: an `isError` result is
+   * returned, not thrown. One exception: when the tool's last listing gave it an outputSchema and
+   * the result's `structuredContent` does not match it, the result is replaced by an `isError`
+   * result saying so (`server "x": tool "y" returned a result that does not match its
+   * outputSchema: structuredContent.n must be number (got string)`), which the SDK runtime throws
+   * as a ToolError. A result without structuredContent, or whose schema does not compile, is
+   * returned as sent (validate.ts).
+   *
+   * Rejects with RunbyteError('TOOL_FAILED') naming the server and the tool when
    * the server is unknown, cannot be (re)started, exits during the call, answers with a JSON-RPC
    * error, or does not answer within its limit: `timeoutMs`, else the server's own `timeout`,
    * else `HubOptions.callTimeoutMs` (the message names the one that fired, and the server is told
@@ -99,7 +109,8 @@ export class Hub {
    * the message says the server keeps dying.
    */
   async callTool(server: string, tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<ToolCallResult> {
-    return this.connection(server, 'TOOL_FAILED', tool).callTool(tool, args, options);
+    const result = await this.connection(server, 'TOOL_FAILED', tool).callTool(tool, args, options);
+    return this.checks.check(server, tool, result);
   }
 
   /**
@@ -141,7 +152,10 @@ export class Hub {
       const config = wanted.get(name);
       if (!config || stableStringify(config) !== stableStringify(connection.config)) stale.push(connection);
     }
-    for (const connection of stale) this.connections.delete(connection.name);
+    for (const connection of stale) {
+      this.connections.delete(connection.name);
+      this.checks.forget(connection.name);
+    }
     await Promise.allSettled(stale.map((connection) => connection.close()));
     const added = servers.filter((config) => !this.connections.has(config.name)).map((config) => this.add(config));
     return this.connectAll(added);

@@ -36,9 +36,17 @@ describe('callTool: results as sent', () => {
     });
   });
 
-  it("structuredContent comes back even when it breaks the tool's own outputSchema", async () => {
-    await hub.listTools('faults'); // the SDK's Client.callTool would now validate against the cached outputSchema
-    expect((await hub.callTool('faults', 'mismatch', {})).structuredContent).toEqual({ wrong: true });
+  it("structuredContent that breaks the tool's own outputSchema is the hub's isError result, not the SDK's exception", async () => {
+    await hub.listTools('faults'); // the SDK's Client.callTool would now throw its own McpError for the mismatch
+    expect(await hub.callTool('faults', 'mismatch', {})).toEqual({
+      content: [
+        {
+          type: 'text',
+          text: 'server "faults": tool "mismatch" returned a result that does not match its outputSchema: structuredContent.value is missing',
+        },
+      ],
+      isError: true,
+    });
     expect((await hub.callTool('faults', 'echo', { value: { a: [1, 'b'] } })).structuredContent).toEqual({ value: { a: [1, 'b'] } });
   });
 
