@@ -1,12 +1,25 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Args } from '@oclif/core';
-import type { ExecOutcome } from '../exec/index.js';
+import { type ExecOutcome, formatBytes, type MediaBlock } from '../exec/index.js';
 import { Engine } from '../serve/engine.js';
 import { RunbyteError } from '../shared/errors.js';
 import { RunbyteCommand } from './base.js';
 
+/** An image or audio block of the value, written to a file (README.md, `runbyte run`). */
+interface SavedMedia {
+  index: number;
+  type: MediaBlock['type'];
+  mimeType: string;
+  bytes: number;
+  path: string;
+}
+
 /** What `run --json` prints (README.md, `runbyte run`). */
-type RunJson = { ok: true; value: unknown; oversized?: { chars: number; savedTo?: string } } | { ok: false; phase: string; error: string };
+type RunJson =
+  | { ok: true; value: unknown; oversized?: { chars: number; savedTo?: string }; media?: SavedMedia[] }
+  | { ok: false; phase: string; error: string };
 
 export default class Run extends RunbyteCommand {
   static override description = 'Run a TypeScript file exactly as execute_code would: its value as JSON on stdout, console on stderr';
@@ -34,8 +47,15 @@ export default class Run extends RunbyteCommand {
     }
     if (outcome.console) process.stderr.write(`${outcome.console}\n`);
     if (!outcome.ok) return this.fail(outcome.phase, outcome.message);
+    // A terminal cannot show them and stdout stays JSON: each image and audio block goes to a file,
+    // named on stderr, and the JSON keeps its placeholder.
+    const files = outcome.media ? await saveMedia(outcome.media) : [];
+    const media = files.length > 0 ? { media: files } : {};
+    if (!this.jsonEnabled()) {
+      for (const file of files) process.stderr.write(`${file.type} ${file.index} (${file.mimeType}, ${formatBytes(file.bytes)}): ${file.path}\n`);
+    }
     if (!outcome.truncated) {
-      if (this.jsonEnabled()) return { ok: true, value: JSON.parse(outcome.value) as unknown };
+      if (this.jsonEnabled()) return { ok: true, value: JSON.parse(outcome.value) as unknown, ...media };
       process.stdout.write(`${outcome.value}\n`);
       return undefined;
     }
@@ -50,7 +70,9 @@ export default class Run extends RunbyteCommand {
         `Output too large\nthe value is ${chars.toLocaleString('en-US')} chars, more than the sandbox hands out; nothing was printed. Return less, or write it with @runbyte/fs (writeJson) and return its path.`,
       );
     }
-    if (this.jsonEnabled()) return { ok: true, value: JSON.parse(json) as unknown, oversized: { chars, ...(kept ? { savedTo: kept.hostPath } : {}) } };
+    if (this.jsonEnabled()) {
+      return { ok: true, value: JSON.parse(json) as unknown, oversized: { chars, ...(kept ? { savedTo: kept.hostPath } : {}) }, ...media };
+    }
     process.stdout.write(`${json}\n`);
     const saved = kept ? `; the value is also saved in ${kept.hostPath}` : '';
     process.stderr.write(
@@ -66,4 +88,42 @@ export default class Run extends RunbyteCommand {
     process.stderr.write(`${message}\n`);
     return undefined;
   }
+}
+
+/**
+ * Writes each block to a fresh temporary folder, `image-1.png`, `audio-2.wav`: the number is the
+ * one in the value's placeholder. A temporary folder, not the workspace: the files are for the
+ * person at the terminal, and must not count against the workspace's quota.
+ */
+async function saveMedia(media: MediaBlock[]): Promise<SavedMedia[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'runbyte-run-'));
+  return Promise.all(
+    media.map(async (block) => {
+      const bytes = Buffer.from(block.data, 'base64');
+      const path = join(dir, `${block.type}-${block.index}.${extensionOf(block.mimeType)}`);
+      await writeFile(path, bytes);
+      return { index: block.index, type: block.type, mimeType: block.mimeType, bytes: bytes.length, path };
+    }),
+  );
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/svg+xml': 'svg',
+  'image/x-icon': 'ico',
+  'image/vnd.microsoft.icon': 'ico',
+  'audio/mpeg': 'mp3',
+  'audio/x-wav': 'wav',
+  'audio/wave': 'wav',
+  'audio/mp4': 'm4a',
+  'audio/x-m4a': 'm4a',
+};
+
+/** `png` for image/png; a subtype that is not a plain word (from a server we do not control) gives `bin`. */
+function extensionOf(mimeType: string): string {
+  const type = mimeType.toLowerCase().split(';')[0]!.trim();
+  const known = EXTENSIONS[type];
+  if (known) return known;
+  const subtype = type.split('/')[1] ?? '';
+  return /^[a-z0-9]{1,10}$/.test(subtype) ? subtype : 'bin';
 }

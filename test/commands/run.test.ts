@@ -117,6 +117,40 @@ describe('runbyte run', () => {
     expect(JSON.parse(readFileSync(output.oversized.savedTo, 'utf8'))).toBe('q'.repeat(5000));
   });
 
+  it('writes each image and audio block to a file: placeholders on stdout, paths on stderr and in --json', async () => {
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    const png = Buffer.from('89504e470d0a1a0a00000000', 'hex');
+    const wav = Buffer.alloc(2048 * 3, 7);
+    const code = `return { n: 2, shots: [{ type: 'image', data: '${png.toString('base64')}', mimeType: 'image/png' }, { type: 'audio', data: '${wav.toString('base64')}', mimeType: 'audio/wav' }] };\n`;
+    writeFileSync(join(dir, 'media.ts'), code);
+
+    const result = await runCli(['run', 'media.ts'], { cwd: dir, env: { TMPDIR: tmp } });
+    expect(result.code, result.stderr).toBe(0);
+    // Past maxOutputChars (200) as base64; as placeholders it is short, so no oversized note.
+    expect(result.stdout).toBe('{"n":2,"shots":["[image 1: image/png, 12 B]","[audio 2: audio/wav, 6 KB]"]}\n');
+    const lines = /^image 1 \(image\/png, 12 B\): (\S+)\naudio 2 \(audio\/wav, 6 KB\): (\S+)\n$/.exec(result.stderr);
+    expect(lines, result.stderr).not.toBeNull();
+    expect(lines![1]!).toMatch(new RegExp(`^${tmp}/runbyte-run-[^/]+/image-1\\.png$`));
+    expect(lines![2]!).toMatch(/\/audio-2\.wav$/);
+    expect(readFileSync(lines![1]!)).toEqual(png);
+    expect(readFileSync(lines![2]!)).toEqual(wav);
+
+    const json = await runCli(['run', 'media.ts', '--json'], { cwd: dir, env: { TMPDIR: tmp } });
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe('');
+    const output = JSON.parse(json.stdout) as { media: { path: string }[] };
+    expect(output).toEqual({
+      ok: true,
+      value: { n: 2, shots: ['[image 1: image/png, 12 B]', '[audio 2: audio/wav, 6 KB]'] },
+      media: [
+        { index: 1, type: 'image', mimeType: 'image/png', bytes: 12, path: expect.stringMatching(/image-1\.png$/) },
+        { index: 2, type: 'audio', mimeType: 'audio/wav', bytes: 6144, path: expect.stringMatching(/audio-2\.wav$/) },
+      ],
+    });
+    expect(readFileSync(output.media[1]!.path)).toEqual(wav);
+  });
+
   it('a missing file exits 2 naming the file', async () => {
     const result = await runCli(['run', 'nope.ts'], { cwd: dir });
     expect(result.code).toBe(2);
