@@ -138,9 +138,14 @@ async function fsCall(read: () => Promise<string>): Promise<CallToolResult> {
   }
 }
 
-/** README.md ("The three tools"): the value's JSON first; console output in a second block that starts with `console:`. */
+/**
+ * README.md ("The three tools"): the value's JSON first; then the images and audio taken out of it,
+ * in order, as content blocks of their own, so the model sees them rather than base64; console
+ * output last, in a block that starts with `console:`.
+ */
 export function toResult(outcome: ExecOutcome): CallToolResult {
   const content: CallToolResult['content'] = [{ type: 'text', text: outcome.ok ? outcome.value : outcome.message }];
+  for (const block of (outcome.ok && outcome.media) || []) content.push({ type: block.type, data: block.data, mimeType: block.mimeType });
   if (outcome.console) content.push({ type: 'text', text: `console:\n${outcome.console}` });
   return outcome.ok ? { content } : { isError: true, content };
 }

@@ -92,10 +92,4 @@ describe('execute: media in the returned value', () => {
     expect(outcome.value).toBe('{"n":2,"shot":"[image 1: image/jpeg, 59 KB]","big":"[image 2: image/jpeg, 59 KB: not sent, over sandbox.maxMediaBytes]"}');
     expect(outcome.media).toEqual([{ type: 'image', mimeType: 'image/jpeg', data: 'QUJD'.repeat(20_000), index: 1 }]);
   });
-
-  it('a value with no media has no media field and the JSON the sandbox made', async () => {
-    const outcome = await fixture.run('return { a: [1, 2], type: "image", mimeType: "x" };');
-    expect(outcome).toMatchObject({ ok: true, value: '{"a":[1,2],"type":"image","mimeType":"x"}' });
-    expect(outcome).not.toHaveProperty('media');
-  });
 });
