@@ -183,10 +183,47 @@ function textOf(value: unknown): string {
 }
 
 function functionDoc(tool: ToolSpec, choice: NameChoice): string {
-  const text = docText(textOf(tool.description)) || docText(textOf(tool.title));
-  if (!choice.reason) return text;
-  const note = `MCP tool ${commentLine(JSON.stringify(tool.name))} (renamed: ${choice.reason}).`;
-  return text ? `${text}\n\n${note}` : note;
+  const description = docText(textOf(tool.description));
+  const text = description || docText(textOf(tool.title));
+  const note = choice.reason ? `MCP tool ${commentLine(JSON.stringify(tool.name))} (renamed: ${choice.reason}).` : '';
+  const line = annotationLine(tool, text);
+  return [text, note, line].filter(Boolean).join('\n\n');
+}
+
+/** The hints in the order the MCP spec lists them, as JSDoc tags (README.md, "The generated SDK"). */
+const HINT_TAGS = [
+  ['readOnlyHint', '@readOnly'],
+  ['destructiveHint', '@destructive'],
+  ['idempotentHint', '@idempotent'],
+  ['openWorldHint', '@openWorld'],
+] as const;
+const TITLE_MAX = 80;
+
+/**
+ * One line of JSDoc tags for a tool's annotations: each hint the server sent as `true`, then
+ * `@title` with the annotations' title when it says something neither the name nor `shown` (the
+ * text already above the line) does. A hint that is `false` or absent is left out
+ * (`destructiveHint: false` would only add noise). The title comes last, is cut to `TITLE_MAX`
+ * characters, and every `@` in it is escaped, so it cannot end in a tag of its own. '' when
+ * there is nothing to show.
+ */
+export function annotationLine(tool: ToolSpec, shown = ''): string {
+  const annotations: Record<string, unknown> = typeof tool.annotations === 'object' && tool.annotations !== null ? { ...tool.annotations } : {};
+  const tags: string[] = HINT_TAGS.filter(([hint]) => annotations[hint] === true).map(([, tag]) => tag);
+  const title = textOf(annotations.title).trim();
+  if (title !== '' && title !== tool.name && docText(title) !== shown) {
+    const chars = [...title];
+    const cut =
+      chars.length > TITLE_MAX
+        ? `${chars
+            .slice(0, TITLE_MAX - 1)
+            .join('')
+            .trimEnd()}…`
+        : title;
+    const text = commentLine(cut).replace(/(^|\s)@/g, '$1\\@');
+    if (text !== '') tags.push(`@title ${text}`);
+  }
+  return tags.join(' ');
 }
 
 function firstLine(text: string): string {

@@ -4,6 +4,7 @@
  * "Naming".
  */
 export {
+  annotationLine,
   generateRoot,
   generateSdk,
   generateServer,

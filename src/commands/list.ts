@@ -1,12 +1,13 @@
 import { Args } from '@oclif/core';
 import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
-import type { ToolSpec } from '../shared/tool-spec.js';
+import type { ToolAnnotations, ToolSpec } from '../shared/tool-spec.js';
 import { RunbyteCommand } from './base.js';
 
 interface ListedServer {
   name: string;
-  tools: { name: string; description: string }[];
+  /** `annotations` as the server sent them (known keys only, `false` included), when it sent any. */
+  tools: { name: string; description: string; annotations?: ToolAnnotations }[];
   error?: string;
 }
 
@@ -40,7 +41,11 @@ export default class List extends RunbyteCommand {
     const failed = new Map(failures.map((failure) => [failure.server, failure.message]));
     const servers: ListedServer[] = chosen.map(({ name }) => ({
       name,
-      tools: (listed.get(name) ?? []).map((tool) => ({ name: tool.name, description: firstLine(tool.description) })),
+      tools: (listed.get(name) ?? []).map((tool) => ({
+        name: tool.name,
+        description: firstLine(tool.description),
+        ...(tool.annotations ? { annotations: tool.annotations } : {}),
+      })),
       ...(failed.has(name) ? { error: failed.get(name) } : {}),
     }));
     if (failures.length > 0) process.exitCode = 1;

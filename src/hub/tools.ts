@@ -1,4 +1,4 @@
-import type { JsonSchema, ToolSpec } from '../shared/tool-spec.js';
+import type { JsonSchema, ToolAnnotations, ToolSpec } from '../shared/tool-spec.js';
 import { compareStrings, isObject } from '../shared/values.js';
 
 /** What the lenient reading of `tools/list` kept, and why it left out the rest. */
@@ -15,7 +15,8 @@ export interface ReadTools {
  * are kept exactly as sent, however malformed (codegen maps what it cannot read to `unknown`).
  * Only an entry without a string name is dropped, as is a second tool with the same name.
  * A missing or non-schema `inputSchema` becomes `{ "type": "object" }`; a non-schema
- * `outputSchema` is left out; a non-string description or title is left out.
+ * `outputSchema` is left out; a non-string description or title is left out. Of `annotations`,
+ * only the known hints that are booleans and a string title are kept.
  */
 export function readTools(entries: unknown[]): ReadTools {
   const byName = new Map<string, ToolSpec>();
@@ -44,6 +45,8 @@ export function readTools(entries: unknown[]): ReadTools {
     const title = typeof entry.title === 'string' ? entry.title : isObject(entry.annotations) ? entry.annotations.title : undefined;
     if (typeof title === 'string') spec.title = title;
     if (typeof entry.description === 'string') spec.description = entry.description;
+    const annotations = readAnnotations(entry.annotations);
+    if (annotations) spec.annotations = annotations;
     if (isSchema(entry.outputSchema)) {
       spec.outputSchema = entry.outputSchema;
     } else if (entry.outputSchema !== undefined && entry.outputSchema !== null) {
@@ -53,6 +56,19 @@ export function readTools(entries: unknown[]): ReadTools {
   });
   const tools = [...byName.values()].sort((a, b) => compareStrings(a.name, b.name));
   return { tools, notes };
+}
+
+const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
+
+function readAnnotations(value: unknown): ToolAnnotations | undefined {
+  if (!isObject(value)) return undefined;
+  const annotations: ToolAnnotations = {};
+  if (typeof value.title === 'string') annotations.title = value.title;
+  for (const hint of HINTS) {
+    const flag = value[hint];
+    if (typeof flag === 'boolean') annotations[hint] = flag;
+  }
+  return Object.keys(annotations).length > 0 ? annotations : undefined;
 }
 
 function isSchema(value: unknown): value is JsonSchema {

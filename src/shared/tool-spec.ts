@@ -13,6 +13,21 @@ export interface ToolSpec {
   description?: string;
   inputSchema: JsonSchema;
   outputSchema?: JsonSchema;
+  /**
+   * The server's hints about the tool, as sent: only the known keys with the right type are
+   * kept (hub/ drops the rest), `false` included, since a flip from `false` to `true` must change
+   * the tool's hash in the lock. Absent when the server sent none of them.
+   */
+  annotations?: ToolAnnotations;
+}
+
+/** MCP `ToolAnnotations`: hints a client may show, never guarantees (they come from the server). */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
 }
 
 /** Everything runbyte knows about one downstream server's tools. */

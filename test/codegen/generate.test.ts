@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { generateRoot, generateSdk, generateServer, parseLock, summaryFromFiles, UNKNOWN_HASH } from '../../src/codegen/index.js';
+import { annotationLine, generateRoot, generateSdk, generateServer, parseLock, summaryFromFiles, UNKNOWN_HASH } from '../../src/codegen/index.js';
 import { RunbyteError } from '../../src/shared/errors.js';
 import { shortHash } from '../../src/shared/json.js';
 import type { ServerTools, ToolSpec } from '../../src/shared/tool-spec.js';
@@ -279,6 +279,76 @@ describe('generateRoot and the lock', () => {
 
   it('refuses a server given twice', () => {
     expect(() => generateRoot([summaries[0], summaries[0]], 'g')).toThrow(/given twice/);
+  });
+});
+
+describe('annotations', () => {
+  const base: ToolSpec = { name: 'delete_entities', description: 'Delete entities.', inputSchema: { type: 'object' } };
+
+  it.each<[string, ToolSpec['annotations'], string]>([
+    ['none', undefined, ''],
+    [
+      'every hint false: nothing (destructiveHint: false is noise)',
+      { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      '',
+    ],
+    [
+      'true hints in the spec order',
+      { openWorldHint: true, idempotentHint: true, destructiveHint: true, readOnlyHint: true },
+      '@readOnly @destructive @idempotent @openWorld',
+    ],
+    ['a title that differs from the name, last', { title: 'Delete entities', destructiveHint: true }, '@destructive @title Delete entities'],
+    ['a title equal to the name: left out', { title: 'delete_entities', readOnlyHint: true }, '@readOnly'],
+    ['a title cannot forge tags or close the comment', { title: '@ts-ignore */ x @readOnly' }, '@title \\@ts-ignore *\\/ x \\@readOnly'],
+    ['a title on one line, cut at 80 characters', { title: `Line one\nline two ${'x'.repeat(90)}` }, `@title Line one line two ${'x'.repeat(61)}…`],
+  ])('%s', (_, annotations, want) => {
+    expect(annotationLine({ ...base, ...(annotations ? { annotations } : {}) }, 'Delete entities.')).toBe(want);
+  });
+
+  it('leaves out a title that is already the text above the line', () => {
+    expect(annotationLine({ name: 'a', inputSchema: {}, annotations: { title: 'Shown', readOnlyHint: true } }, 'Shown')).toBe('@readOnly');
+  });
+
+  it('puts the line last in the JSDoc, after a rename note', () => {
+    const tool: ToolSpec = {
+      name: 'delete',
+      description: 'Deletes.',
+      inputSchema: {},
+      annotations: { title: 'Delete it', destructiveHint: true, idempotentHint: true },
+    };
+    const text = fileText(generateServer({ server: 's', tools: [tool] }).files, 'servers/s/delete_.ts');
+    expect(text).toContain(
+      [
+        '/**',
+        ' * Deletes.',
+        ' *',
+        ' * MCP tool "delete" (renamed: reserved word).',
+        ' *',
+        ' * @destructive @idempotent @title Delete it',
+        ' */',
+        'export function delete_(',
+      ].join('\n'),
+    );
+  });
+
+  it('a tool without a description shows its title once', () => {
+    const tool: ToolSpec = { name: 'b', title: 'Bee', inputSchema: {}, annotations: { title: 'Bee', readOnlyHint: true } };
+    const text = fileText(generateServer({ server: 's', tools: [tool] }).files, 'servers/s/b.ts');
+    expect(text).toContain('/**\n * Bee\n *\n * @readOnly\n */\nexport function b(');
+  });
+
+  it("a server that flips destructiveHint changes the tool's hash in the lock, and only that tool's", () => {
+    // Raw tools/list entries through hub/'s reading, as `runbyte generate` sees them.
+    const other = { name: 'read_graph', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } };
+    const lock = (destructiveHint: boolean): Record<string, { hash: string }> => {
+      const entry = { name: 'delete_entities', inputSchema: { type: 'object' }, annotations: { destructiveHint } };
+      const files = generateSdk([{ server: 'memory', tools: [entry, other].map(toToolSpec) }], 'runbyte test');
+      return JSON.parse(fileText(files, 'runbyte.lock.json')).servers.memory.tools;
+    };
+    const before = lock(false);
+    const after = lock(true);
+    expect(after.delete_entities.hash).not.toBe(before.delete_entities.hash);
+    expect(after.read_graph.hash).toBe(before.read_graph.hash);
   });
 });
 

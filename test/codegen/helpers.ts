@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { readTools } from '../../src/hub/tools.js';
 import type { ServerTools, ToolSpec } from '../../src/shared/tool-spec.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -12,15 +13,11 @@ export const RUNTIME = join(REPO, 'templates/runtime.ts');
 
 export const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
 
-/** What hub/ makes of a `tools/list` entry (src/hub/tools.ts): annotations and icons are not kept. */
+/** What hub/ makes of a `tools/list` entry (src/hub/tools.ts), annotations included. */
 export function toToolSpec(entry: Record<string, unknown>): ToolSpec {
-  const spec: ToolSpec = { name: entry.name as string, inputSchema: entry.inputSchema as ToolSpec['inputSchema'] };
-  const annotations = entry.annotations as { title?: unknown } | undefined;
-  const title = typeof entry.title === 'string' ? entry.title : annotations?.title;
-  if (typeof title === 'string') spec.title = title;
-  if (typeof entry.description === 'string') spec.description = entry.description;
-  if (entry.outputSchema !== undefined) spec.outputSchema = entry.outputSchema as ToolSpec['outputSchema'];
-  return spec;
+  const { tools } = readTools([entry]);
+  if (tools.length !== 1) throw new Error(`hub/ left out the tools/list entry ${JSON.stringify(entry.name)}`);
+  return tools[0];
 }
 
 /** The 117 tools of github/github-mcp-server, as the server lists them. */
@@ -34,7 +31,8 @@ export function githubServer(): ServerTools {
 
 /** test/fixtures/hostile-tools.json: names, descriptions and schemas meant to break codegen. */
 export function hostileServer(): ServerTools {
-  return { server: 'hostile', tools: (JSON.parse(readFileSync(HOSTILE, 'utf8')) as { tools: ToolSpec[] }).tools };
+  // Through hub/'s reading, as `runbyte generate` sees the fixture server (test/commands/generate-sources.test.ts).
+  return { server: 'hostile', tools: readTools((JSON.parse(readFileSync(HOSTILE, 'utf8')) as { tools: unknown[] }).tools).tools };
 }
 
 /** Every file under `dir`, as posix paths relative to it, sorted. */

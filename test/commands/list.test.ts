@@ -22,6 +22,15 @@ describe('runbyte list', () => {
     expect(servers[0].tools.map((tool: { name: string }) => tool.name)).toContain('create_entities');
   });
 
+  it("--json carries each tool's annotations as the server sent them", async () => {
+    const result = await runCli(['list', 'memory', '--json'], { cwd: dir });
+    expect(result.code).toBe(0);
+    const tools: { name: string; annotations?: Record<string, unknown> }[] = JSON.parse(result.stdout).servers[0].tools;
+    const byName = new Map(tools.map((tool) => [tool.name, tool.annotations]));
+    expect(byName.get('delete_entities')).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false });
+    expect(byName.get('read_graph')).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+  });
+
   it('names an unknown server (exit 2)', async () => {
     const result = await runCli(['list', 'nope'], { cwd: dir });
     expect(result.code).toBe(2);

@@ -58,6 +58,13 @@ describe('listTools: every page', () => {
     const withTitle = corpus.find((tool) => tool.annotations?.title)!;
     expect(tools.find((tool) => tool.name === withTitle.name)?.title).toBe(withTitle.annotations?.title);
   });
+
+  it("keeps every tool's annotations as sent (the corpus sends only known keys)", async () => {
+    const hub = await started(fixtureServer('github', 'corpus.js', [CORPUS]));
+    const tools = await hub.listTools('github');
+    expect(tools.filter((tool) => tool.annotations?.destructiveHint === true).length).toBeGreaterThan(0);
+    for (const tool of tools) expect(tool.annotations, tool.name).toEqual(corpus.find((entry) => entry.name === tool.name)?.annotations);
+  });
 });
 
 describe('listTools: lenient with malformed tools', () => {
@@ -119,7 +126,20 @@ describe('readTools', () => {
       [{ name: 'a', title: 'A', inputSchema: o, outputSchema: o }],
       0,
     ],
-    ['title falls back to annotations.title', [{ name: 'a', inputSchema: o, annotations: { title: 'T' } }], [{ name: 'a', title: 'T', inputSchema: o }], 0],
+    [
+      'title falls back to annotations.title',
+      [{ name: 'a', inputSchema: o, annotations: { title: 'T' } }],
+      [{ name: 'a', title: 'T', inputSchema: o, annotations: { title: 'T' } }],
+      0,
+    ],
+    [
+      'annotations: the known hints (false too) and a string title are kept, the rest dropped',
+      [{ name: 'a', inputSchema: o, annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: 'yes', title: 5, color: 'red' } }],
+      [{ name: 'a', inputSchema: o, annotations: { readOnlyHint: true, destructiveHint: false } }],
+      0,
+    ],
+    ['annotations with nothing usable are left out', [{ name: 'a', inputSchema: o, annotations: { idempotentHint: 1 } }], [{ name: 'a', inputSchema: o }], 0],
+    ['non-object annotations are left out', [{ name: 'a', inputSchema: o, annotations: [true] }], [{ name: 'a', inputSchema: o }], 0],
     [
       'sorted by code unit, not locale',
       [

@@ -11,7 +11,11 @@ export interface DirectoryTreeResult {
   content: string;
 }
 
-/** Get a recursive tree view of files and directories as a JSON structure. Each entry includes 'name', 'type' (file/directory), and 'children' for directories. Files have no children array, while directories always have a children array (which may be empty). The output is formatted with 2-space indentation for readability. Only works within allowed directories. */
+/**
+ * Get a recursive tree view of files and directories as a JSON structure. Each entry includes 'name', 'type' (file/directory), and 'children' for directories. Files have no children array, while directories always have a children array (which may be empty). The output is formatted with 2-space indentation for readability. Only works within allowed directories.
+ *
+ * @readOnly
+ */
 export function directoryTree(args: DirectoryTreeArgs): Promise<DirectoryTreeResult> {
   return callTool('filesystem', 'directory_tree', args);
 }

@@ -20,7 +20,11 @@ export interface EditFileResult {
   content: string;
 }
 
-/** Make line-based edits to a text file. Each edit replaces exact line sequences with new content. Returns a git-style diff showing the changes made. Only works within allowed directories. */
+/**
+ * Make line-based edits to a text file. Each edit replaces exact line sequences with new content. Returns a git-style diff showing the changes made. Only works within allowed directories.
+ *
+ * @destructive
+ */
 export function editFile(args: EditFileArgs): Promise<EditFileResult> {
   return callTool('filesystem', 'edit_file', args);
 }

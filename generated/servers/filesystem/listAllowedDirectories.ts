@@ -7,7 +7,11 @@ export interface ListAllowedDirectoriesResult {
   content: string;
 }
 
-/** Returns the list of directories that this server is allowed to access. Subdirectories within these allowed directories are also accessible. Use this to understand which directories and their nested paths are available before trying to access files. */
+/**
+ * Returns the list of directories that this server is allowed to access. Subdirectories within these allowed directories are also accessible. Use this to understand which directories and their nested paths are available before trying to access files.
+ *
+ * @readOnly
+ */
 export function listAllowedDirectories(args: ListAllowedDirectoriesArgs = {}): Promise<ListAllowedDirectoriesResult> {
   return callTool('filesystem', 'list_allowed_directories', args);
 }

@@ -9,7 +9,11 @@ export interface ListDirectoryResult {
   content: string;
 }
 
-/** Get a detailed listing of all files and directories in a specified path. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is essential for understanding directory structure and finding specific files within a directory. Only works within allowed directories. */
+/**
+ * Get a detailed listing of all files and directories in a specified path. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is essential for understanding directory structure and finding specific files within a directory. Only works within allowed directories.
+ *
+ * @readOnly
+ */
 export function listDirectory(args: ListDirectoryArgs): Promise<ListDirectoryResult> {
   return callTool('filesystem', 'list_directory', args);
 }

@@ -14,7 +14,11 @@ export interface ListDirectoryWithSizesResult {
   content: string;
 }
 
-/** Get a detailed listing of all files and directories in a specified path, including sizes. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is useful for understanding directory structure and finding specific files within a directory. Only works within allowed directories. */
+/**
+ * Get a detailed listing of all files and directories in a specified path, including sizes. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is useful for understanding directory structure and finding specific files within a directory. Only works within allowed directories.
+ *
+ * @readOnly
+ */
 export function listDirectoryWithSizes(args: ListDirectoryWithSizesArgs): Promise<ListDirectoryWithSizesResult> {
   return callTool('filesystem', 'list_directory_with_sizes', args);
 }

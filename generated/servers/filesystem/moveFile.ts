@@ -10,7 +10,11 @@ export interface MoveFileResult {
   content: string;
 }
 
-/** Move or rename files and directories. Can move files between directories and rename them in a single operation. If the destination exists, the operation will fail. Works across different directories and can be used for simple renaming within the same directory. Both source and destination must be within allowed directories. */
+/**
+ * Move or rename files and directories. Can move files between directories and rename them in a single operation. If the destination exists, the operation will fail. Works across different directories and can be used for simple renaming within the same directory. Both source and destination must be within allowed directories.
+ *
+ * @destructive
+ */
 export function moveFile(args: MoveFileArgs): Promise<MoveFileResult> {
   return callTool('filesystem', 'move_file', args);
 }

@@ -13,7 +13,11 @@ export interface ReadFileResult {
   content: string;
 }
 
-/** Read the complete contents of a file as text. DEPRECATED: Use read_text_file instead. */
+/**
+ * Read the complete contents of a file as text. DEPRECATED: Use read_text_file instead.
+ *
+ * @readOnly
+ */
 export function readFile(args: ReadFileArgs): Promise<ReadFileResult> {
   return callTool('filesystem', 'read_file', args);
 }

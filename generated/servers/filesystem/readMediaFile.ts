@@ -9,7 +9,11 @@ export interface ReadMediaFileResult {
   content: ({ type: 'image' | 'audio'; data: string; mimeType: string } | { type: 'resource'; resource: { uri: string; mimeType?: string; blob: string } })[];
 }
 
-/** Read a file and return it as a base64-encoded content block with its MIME type. Image and audio files are returned as image/audio content; any other file type is returned as an embedded resource. Only works within allowed directories. */
+/**
+ * Read a file and return it as a base64-encoded content block with its MIME type. Image and audio files are returned as image/audio content; any other file type is returned as an embedded resource. Only works within allowed directories.
+ *
+ * @readOnly
+ */
 export function readMediaFile(args: ReadMediaFileArgs): Promise<ReadMediaFileResult> {
   return callTool('filesystem', 'read_media_file', args);
 }

@@ -10,7 +10,11 @@ export interface WriteFileResult {
   content: string;
 }
 
-/** Create a new file or completely overwrite an existing file with new content. Use with caution as it will overwrite existing files without warning. Handles text content with proper encoding. Only works within allowed directories. */
+/**
+ * Create a new file or completely overwrite an existing file with new content. Use with caution as it will overwrite existing files without warning. Handles text content with proper encoding. Only works within allowed directories.
+ *
+ * @destructive @idempotent
+ */
 export function writeFile(args: WriteFileArgs): Promise<WriteFileResult> {
   return callTool('filesystem', 'write_file', args);
 }

@@ -11,7 +11,11 @@ export interface DeleteEntitiesResult {
   message: string;
 }
 
-/** Delete multiple entities and their associated relations from the knowledge graph */
+/**
+ * Delete multiple entities and their associated relations from the knowledge graph
+ *
+ * @destructive @idempotent
+ */
 export function deleteEntities(args: DeleteEntitiesArgs): Promise<DeleteEntitiesResult> {
   return callTool('memory', 'delete_entities', args);
 }

@@ -15,7 +15,11 @@ export interface DeleteObservationsResult {
   message: string;
 }
 
-/** Delete specific observations from entities in the knowledge graph */
+/**
+ * Delete specific observations from entities in the knowledge graph
+ *
+ * @destructive @idempotent
+ */
 export function deleteObservations(args: DeleteObservationsArgs): Promise<DeleteObservationsResult> {
   return callTool('memory', 'delete_observations', args);
 }

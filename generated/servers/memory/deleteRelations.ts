@@ -18,7 +18,11 @@ export interface DeleteRelationsResult {
   message: string;
 }
 
-/** Delete multiple relations from the knowledge graph */
+/**
+ * Delete multiple relations from the knowledge graph
+ *
+ * @destructive @idempotent
+ */
 export function deleteRelations(args: DeleteRelationsArgs): Promise<DeleteRelationsResult> {
   return callTool('memory', 'delete_relations', args);
 }

@@ -25,7 +25,11 @@ export interface OpenNodesResult {
   }[];
 }
 
-/** Open specific nodes in the knowledge graph by their names */
+/**
+ * Open specific nodes in the knowledge graph by their names
+ *
+ * @readOnly @idempotent
+ */
 export function openNodes(args: OpenNodesArgs): Promise<OpenNodesResult> {
   return callTool('memory', 'open_nodes', args);
 }

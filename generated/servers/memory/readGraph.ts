@@ -22,7 +22,11 @@ export interface ReadGraphResult {
   }[];
 }
 
-/** Read the entire knowledge graph */
+/**
+ * Read the entire knowledge graph
+ *
+ * @readOnly @idempotent
+ */
 export function readGraph(args: ReadGraphArgs = {}): Promise<ReadGraphResult> {
   return callTool('memory', 'read_graph', args);
 }

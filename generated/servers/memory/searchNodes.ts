@@ -25,7 +25,11 @@ export interface SearchNodesResult {
   }[];
 }
 
-/** Search for nodes in the knowledge graph based on a query */
+/**
+ * Search for nodes in the knowledge graph based on a query
+ *
+ * @readOnly @idempotent
+ */
 export function searchNodes(args: SearchNodesArgs): Promise<SearchNodesResult> {
   return callTool('memory', 'search_nodes', args);
 }

@@ -43,6 +43,8 @@ export type ActionsListResult = Untyped;
 /**
  * Tools for listing GitHub Actions resources.
  * Use this tool to list workflows in a repository, or list workflow runs, jobs, and artifacts for a specific workflow or workflow run.
+ *
+ * @readOnly @title List GitHub Actions workflows in a repository
  */
 export function actionsList(args: ActionsListArgs): Promise<ActionsListResult> {
   return callTool('github', 'actions_list', args);

@@ -21,7 +21,11 @@ export interface ActionsRunTriggerArgs {
 /** Undeclared by the server. */
 export type ActionsRunTriggerResult = Untyped;
 
-/** Trigger GitHub Actions workflow operations, including running, re-running, cancelling workflow runs, and deleting workflow run logs. */
+/**
+ * Trigger GitHub Actions workflow operations, including running, re-running, cancelling workflow runs, and deleting workflow run logs.
+ *
+ * @destructive @title Trigger GitHub Actions workflow actions
+ */
 export function actionsRunTrigger(args: ActionsRunTriggerArgs): Promise<ActionsRunTriggerResult> {
   return callTool('github', 'actions_run_trigger', args);
 }

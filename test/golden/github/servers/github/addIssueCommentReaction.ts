@@ -15,7 +15,11 @@ export interface AddIssueCommentReactionArgs {
 /** Undeclared by the server. */
 export type AddIssueCommentReactionResult = Untyped;
 
-/** Add a reaction to an issue or pull request comment. */
+/**
+ * Add a reaction to an issue or pull request comment.
+ *
+ * @openWorld @title Add Reaction to Issue or Pull Request Comment
+ */
 export function addIssueCommentReaction(args: AddIssueCommentReactionArgs): Promise<AddIssueCommentReactionResult> {
   return callTool('github', 'add_issue_comment_reaction', args);
 }

@@ -15,7 +15,11 @@ export interface AddIssueReactionArgs {
 /** Undeclared by the server. */
 export type AddIssueReactionResult = Untyped;
 
-/** Add a reaction to an issue or pull request. */
+/**
+ * Add a reaction to an issue or pull request.
+ *
+ * @openWorld @title Add Reaction to Issue or Pull Request
+ */
 export function addIssueReaction(args: AddIssueReactionArgs): Promise<AddIssueReactionResult> {
   return callTool('github', 'add_issue_reaction', args);
 }

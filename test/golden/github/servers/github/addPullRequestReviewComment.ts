@@ -27,7 +27,11 @@ export interface AddPullRequestReviewCommentArgs {
 /** Undeclared by the server. */
 export type AddPullRequestReviewCommentResult = Untyped;
 
-/** Add a review comment to the current user's pending pull request review. */
+/**
+ * Add a review comment to the current user's pending pull request review.
+ *
+ * @openWorld @title Add Pull Request Review Comment
+ */
 export function addPullRequestReviewComment(args: AddPullRequestReviewCommentArgs): Promise<AddPullRequestReviewCommentResult> {
   return callTool('github', 'add_pull_request_review_comment', args);
 }

@@ -15,7 +15,11 @@ export interface AddPullRequestReviewCommentReactionArgs {
 /** Undeclared by the server. */
 export type AddPullRequestReviewCommentReactionResult = Untyped;
 
-/** Add a reaction to a pull request review comment. */
+/**
+ * Add a reaction to a pull request review comment.
+ *
+ * @openWorld @title Add Pull Request Review Comment Reaction
+ */
 export function addPullRequestReviewCommentReaction(args: AddPullRequestReviewCommentReactionArgs): Promise<AddPullRequestReviewCommentReactionResult> {
   return callTool('github', 'add_pull_request_review_comment_reaction', args);
 }

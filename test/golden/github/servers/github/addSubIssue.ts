@@ -17,7 +17,11 @@ export interface AddSubIssueArgs {
 /** Undeclared by the server. */
 export type AddSubIssueResult = Untyped;
 
-/** Add a sub-issue to a parent issue. */
+/**
+ * Add a sub-issue to a parent issue.
+ *
+ * @openWorld @title Add Sub-Issue
+ */
 export function addSubIssue(args: AddSubIssueArgs): Promise<AddSubIssueResult> {
   return callTool('github', 'add_sub_issue', args);
 }

@@ -25,6 +25,8 @@ export type AssignCopilotToIssueResult = Untyped;
  *
  * More information can be found at:
  * - https://docs.github.com/en/copilot/concepts/agents/cloud-agent/about-cloud-agent
+ *
+ * @idempotent @title Assign Copilot to issue
  */
 export function assignCopilotToIssue(args: AssignCopilotToIssueArgs): Promise<AssignCopilotToIssueResult> {
   return callTool('github', 'assign_copilot_to_issue', args);

@@ -31,6 +31,8 @@ export type AssignCopilotToIssueWithIntentResult = Untyped;
  *
  * More information can be found at:
  * - https://docs.github.com/en/copilot/concepts/agents/cloud-agent/about-cloud-agent
+ *
+ * @idempotent @title Assign Copilot to issue with intent
  */
 export function assignCopilotToIssueWithIntent(args: AssignCopilotToIssueWithIntentArgs): Promise<AssignCopilotToIssueWithIntentResult> {
   return callTool('github', 'assign_copilot_to_issue_with_intent', args);

@@ -15,7 +15,11 @@ export interface CreateBranchArgs {
 /** Undeclared by the server. */
 export type CreateBranchResult = Untyped;
 
-/** Create a new branch in a GitHub repository */
+/**
+ * Create a new branch in a GitHub repository
+ *
+ * @title Create branch
+ */
 export function createBranch(args: CreateBranchArgs): Promise<CreateBranchResult> {
   return callTool('github', 'create_branch', args);
 }

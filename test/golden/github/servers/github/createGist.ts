@@ -18,7 +18,11 @@ export interface CreateGistArgs {
 /** Undeclared by the server. */
 export type CreateGistResult = Untyped;
 
-/** Create a new gist */
+/**
+ * Create a new gist
+ *
+ * @title Create Gist
+ */
 export function createGist(args: CreateGistArgs): Promise<CreateGistResult> {
   return callTool('github', 'create_gist', args);
 }

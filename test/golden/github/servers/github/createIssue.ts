@@ -15,7 +15,11 @@ export interface CreateIssueArgs {
 /** Undeclared by the server. */
 export type CreateIssueResult = Untyped;
 
-/** Create a new issue in a GitHub repository with a title and optional body. */
+/**
+ * Create a new issue in a GitHub repository with a title and optional body.
+ *
+ * @openWorld @title Create Issue
+ */
 export function createIssue(args: CreateIssueArgs): Promise<CreateIssueResult> {
   return callTool('github', 'create_issue', args);
 }

@@ -34,6 +34,8 @@ export type CreateOrUpdateFileResult = Untyped;
  * git rev-parse <branch>:<path to file>
  *
  * SHA MUST be provided for existing file updates.
+ *
+ * @title Create or update file
  */
 export function createOrUpdateFile(args: CreateOrUpdateFileArgs): Promise<CreateOrUpdateFileResult> {
   return callTool('github', 'create_or_update_file', args);

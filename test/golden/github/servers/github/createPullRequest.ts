@@ -25,7 +25,11 @@ export interface CreatePullRequestArgs {
 /** Undeclared by the server. */
 export type CreatePullRequestResult = Untyped;
 
-/** Create a new pull request in a GitHub repository. */
+/**
+ * Create a new pull request in a GitHub repository.
+ *
+ * @title Open new pull request
+ */
 export function createPullRequest(args: CreatePullRequestArgs): Promise<CreatePullRequestResult> {
   return callTool('github', 'create_pull_request', args);
 }

@@ -19,7 +19,11 @@ export interface CreatePullRequestReviewArgs {
 /** Undeclared by the server. */
 export type CreatePullRequestReviewResult = Untyped;
 
-/** Create a review on a pull request. If event is provided, the review is submitted immediately; otherwise a pending review is created. */
+/**
+ * Create a review on a pull request. If event is provided, the review is submitted immediately; otherwise a pending review is created.
+ *
+ * @openWorld @title Create Pull Request Review
+ */
 export function createPullRequestReview(args: CreatePullRequestReviewArgs): Promise<CreatePullRequestReviewResult> {
   return callTool('github', 'create_pull_request_review', args);
 }

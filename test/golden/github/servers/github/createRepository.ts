@@ -17,7 +17,11 @@ export interface CreateRepositoryArgs {
 /** Undeclared by the server. */
 export type CreateRepositoryResult = Untyped;
 
-/** Create a new GitHub repository in your account or specified organization */
+/**
+ * Create a new GitHub repository in your account or specified organization
+ *
+ * @title Create repository
+ */
 export function createRepository(args: CreateRepositoryArgs): Promise<CreateRepositoryResult> {
   return callTool('github', 'create_repository', args);
 }

@@ -17,7 +17,11 @@ export interface DeleteFileArgs {
 /** Undeclared by the server. */
 export type DeleteFileResult = Untyped;
 
-/** Delete a file from a GitHub repository */
+/**
+ * Delete a file from a GitHub repository
+ *
+ * @destructive @title Delete file
+ */
 export function deleteFile(args: DeleteFileArgs): Promise<DeleteFileResult> {
   return callTool('github', 'delete_file', args);
 }

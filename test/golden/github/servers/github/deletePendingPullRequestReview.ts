@@ -13,7 +13,11 @@ export interface DeletePendingPullRequestReviewArgs {
 /** Undeclared by the server. */
 export type DeletePendingPullRequestReviewResult = Untyped;
 
-/** Delete a pending pull request review. */
+/**
+ * Delete a pending pull request review.
+ *
+ * @destructive @openWorld @title Delete Pending Pull Request Review
+ */
 export function deletePendingPullRequestReview(args: DeletePendingPullRequestReviewArgs): Promise<DeletePendingPullRequestReviewResult> {
   return callTool('github', 'delete_pending_pull_request_review', args);
 }

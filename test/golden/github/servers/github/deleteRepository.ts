@@ -11,7 +11,11 @@ export interface DeleteRepositoryArgs {
 /** Undeclared by the server. */
 export type DeleteRepositoryResult = Untyped;
 
-/** Delete a GitHub repository after the user confirms the exact owner/repository name */
+/**
+ * Delete a GitHub repository after the user confirms the exact owner/repository name
+ *
+ * @destructive @title Delete repository
+ */
 export function deleteRepository(args: DeleteRepositoryArgs): Promise<DeleteRepositoryResult> {
   return callTool('github', 'delete_repository', args);
 }

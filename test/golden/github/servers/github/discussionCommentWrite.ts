@@ -31,6 +31,8 @@ export type DiscussionCommentWriteResult = Untyped;
 /**
  * Write operations for discussion comments.
  * Supports adding top-level comments, replying to existing comments, updating comment content, deleting comments, and marking or unmarking comments as the answer.
+ *
+ * @destructive @title Manage discussion comments
  */
 export function discussionCommentWrite(args: DiscussionCommentWriteArgs): Promise<DiscussionCommentWriteResult> {
   return callTool('github', 'discussion_comment_write', args);

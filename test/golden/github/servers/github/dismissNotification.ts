@@ -11,7 +11,11 @@ export interface DismissNotificationArgs {
 /** Undeclared by the server. */
 export type DismissNotificationResult = Untyped;
 
-/** Dismiss a notification by marking it as read or done */
+/**
+ * Dismiss a notification by marking it as read or done
+ *
+ * @title Dismiss notification
+ */
 export function dismissNotification(args: DismissNotificationArgs): Promise<DismissNotificationResult> {
   return callTool('github', 'dismiss_notification', args);
 }

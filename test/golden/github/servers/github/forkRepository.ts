@@ -13,7 +13,11 @@ export interface ForkRepositoryArgs {
 /** Undeclared by the server. */
 export type ForkRepositoryResult = Untyped;
 
-/** Fork a GitHub repository to your account or specified organization */
+/**
+ * Fork a GitHub repository to your account or specified organization
+ *
+ * @title Fork repository
+ */
 export function forkRepository(args: ForkRepositoryArgs): Promise<ForkRepositoryResult> {
   return callTool('github', 'fork_repository', args);
 }

@@ -13,7 +13,11 @@ export interface GetCodeQualityFindingArgs {
 /** Undeclared by the server. */
 export type GetCodeQualityFindingResult = Untyped;
 
-/** Get details of a specific code quality finding in a GitHub repository. */
+/**
+ * Get details of a specific code quality finding in a GitHub repository.
+ *
+ * @readOnly @title Get code quality finding
+ */
 export function getCodeQualityFinding(args: GetCodeQualityFindingArgs): Promise<GetCodeQualityFindingResult> {
   return callTool('github', 'get_code_quality_finding', args);
 }

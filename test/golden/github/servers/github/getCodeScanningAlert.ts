@@ -13,7 +13,11 @@ export interface GetCodeScanningAlertArgs {
 /** Undeclared by the server. */
 export type GetCodeScanningAlertResult = Untyped;
 
-/** Get details of a specific code scanning alert in a GitHub repository. */
+/**
+ * Get details of a specific code scanning alert in a GitHub repository.
+ *
+ * @readOnly @title Get code scanning alert
+ */
 export function getCodeScanningAlert(args: GetCodeScanningAlertArgs): Promise<GetCodeScanningAlertResult> {
   return callTool('github', 'get_code_scanning_alert', args);
 }

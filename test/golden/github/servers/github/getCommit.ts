@@ -19,7 +19,11 @@ export interface GetCommitArgs {
 /** Undeclared by the server. */
 export type GetCommitResult = Untyped;
 
-/** Get details for a commit from a GitHub repository */
+/**
+ * Get details for a commit from a GitHub repository
+ *
+ * @readOnly @title Get commit details
+ */
 export function getCommit(args: GetCommitArgs): Promise<GetCommitResult> {
   return callTool('github', 'get_commit', args);
 }

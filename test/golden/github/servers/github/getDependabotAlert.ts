@@ -13,7 +13,11 @@ export interface GetDependabotAlertArgs {
 /** Undeclared by the server. */
 export type GetDependabotAlertResult = Untyped;
 
-/** Get details of a specific dependabot alert in a GitHub repository. */
+/**
+ * Get details of a specific dependabot alert in a GitHub repository.
+ *
+ * @readOnly @title Get dependabot alert
+ */
 export function getDependabotAlert(args: GetDependabotAlertArgs): Promise<GetDependabotAlertResult> {
   return callTool('github', 'get_dependabot_alert', args);
 }

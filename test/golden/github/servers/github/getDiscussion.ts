@@ -13,7 +13,11 @@ export interface GetDiscussionArgs {
 /** Undeclared by the server. */
 export type GetDiscussionResult = Untyped;
 
-/** Get a specific discussion by ID */
+/**
+ * Get a specific discussion by ID
+ *
+ * @readOnly @title Get discussion
+ */
 export function getDiscussion(args: GetDiscussionArgs): Promise<GetDiscussionResult> {
   return callTool('github', 'get_discussion', args);
 }

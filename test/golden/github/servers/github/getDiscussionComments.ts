@@ -19,7 +19,11 @@ export interface GetDiscussionCommentsArgs {
 /** Undeclared by the server. */
 export type GetDiscussionCommentsResult = Untyped;
 
-/** Get comments from a discussion */
+/**
+ * Get comments from a discussion
+ *
+ * @readOnly @title Get discussion comments
+ */
 export function getDiscussionComments(args: GetDiscussionCommentsArgs): Promise<GetDiscussionCommentsResult> {
   return callTool('github', 'get_discussion_comments', args);
 }

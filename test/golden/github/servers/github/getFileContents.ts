@@ -22,7 +22,11 @@ export interface GetFileContentsArgs {
 /** Undeclared by the server. */
 export type GetFileContentsResult = Untyped;
 
-/** Get the contents of a file or directory from a GitHub repository */
+/**
+ * Get the contents of a file or directory from a GitHub repository
+ *
+ * @readOnly @title Get file or directory contents
+ */
 export function getFileContents(args: GetFileContentsArgs): Promise<GetFileContentsResult> {
   return callTool('github', 'get_file_contents', args);
 }

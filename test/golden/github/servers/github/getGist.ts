@@ -9,7 +9,11 @@ export interface GetGistArgs {
 /** Undeclared by the server. */
 export type GetGistResult = Untyped;
 
-/** Get gist content of a particular gist, by gist ID */
+/**
+ * Get gist content of a particular gist, by gist ID
+ *
+ * @readOnly @title Get Gist Content
+ */
 export function getGist(args: GetGistArgs): Promise<GetGistResult> {
   return callTool('github', 'get_gist', args);
 }

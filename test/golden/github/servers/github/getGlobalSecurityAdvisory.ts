@@ -9,7 +9,11 @@ export interface GetGlobalSecurityAdvisoryArgs {
 /** Undeclared by the server. */
 export type GetGlobalSecurityAdvisoryResult = Untyped;
 
-/** Get a global security advisory */
+/**
+ * Get a global security advisory
+ *
+ * @readOnly
+ */
 export function getGlobalSecurityAdvisory(args: GetGlobalSecurityAdvisoryArgs): Promise<GetGlobalSecurityAdvisoryResult> {
   return callTool('github', 'get_global_security_advisory', args);
 }

@@ -24,7 +24,11 @@ export interface GetJobLogsArgs {
 /** Undeclared by the server. */
 export type GetJobLogsResult = Untyped;
 
-/** Download logs for a specific workflow job or efficiently get all failed job logs for a workflow run */
+/**
+ * Download logs for a specific workflow job or efficiently get all failed job logs for a workflow run
+ *
+ * @readOnly @title Get job logs
+ */
 export function getJobLogs(args: GetJobLogsArgs): Promise<GetJobLogsResult> {
   return callTool('github', 'get_job_logs', args);
 }

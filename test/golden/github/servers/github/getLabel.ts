@@ -13,7 +13,11 @@ export interface GetLabelArgs {
 /** Undeclared by the server. */
 export type GetLabelResult = Untyped;
 
-/** Get a specific label from a repository. */
+/**
+ * Get a specific label from a repository.
+ *
+ * @readOnly @title Get a specific label from a repository
+ */
 export function getLabel(args: GetLabelArgs): Promise<GetLabelResult> {
   return callTool('github', 'get_label', args);
 }

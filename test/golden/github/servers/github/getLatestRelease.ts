@@ -11,7 +11,11 @@ export interface GetLatestReleaseArgs {
 /** Undeclared by the server. */
 export type GetLatestReleaseResult = Untyped;
 
-/** Get the latest release in a GitHub repository */
+/**
+ * Get the latest release in a GitHub repository
+ *
+ * @readOnly @title Get latest release
+ */
 export function getLatestRelease(args: GetLatestReleaseArgs): Promise<GetLatestReleaseResult> {
   return callTool('github', 'get_latest_release', args);
 }

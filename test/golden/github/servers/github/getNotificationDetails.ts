@@ -9,7 +9,11 @@ export interface GetNotificationDetailsArgs {
 /** Undeclared by the server. */
 export type GetNotificationDetailsResult = Untyped;
 
-/** Get detailed information for a specific GitHub notification, always call this tool when the user asks for details about a specific notification, if you don't know the ID list notifications first. */
+/**
+ * Get detailed information for a specific GitHub notification, always call this tool when the user asks for details about a specific notification, if you don't know the ID list notifications first.
+ *
+ * @readOnly @title Get notification details
+ */
 export function getNotificationDetails(args: GetNotificationDetailsArgs): Promise<GetNotificationDetailsResult> {
   return callTool('github', 'get_notification_details', args);
 }

@@ -13,7 +13,11 @@ export interface GetReleaseByTagArgs {
 /** Undeclared by the server. */
 export type GetReleaseByTagResult = Untyped;
 
-/** Get a specific release by its tag name in a GitHub repository */
+/**
+ * Get a specific release by its tag name in a GitHub repository
+ *
+ * @readOnly @title Get a release by tag name
+ */
 export function getReleaseByTag(args: GetReleaseByTagArgs): Promise<GetReleaseByTagResult> {
   return callTool('github', 'get_release_by_tag', args);
 }

@@ -17,7 +17,11 @@ export interface GetRepositoryTreeArgs {
 /** Undeclared by the server. */
 export type GetRepositoryTreeResult = Untyped;
 
-/** Get the tree structure (files and directories) of a GitHub repository at a specific ref or SHA */
+/**
+ * Get the tree structure (files and directories) of a GitHub repository at a specific ref or SHA
+ *
+ * @readOnly @title Get repository tree
+ */
 export function getRepositoryTree(args: GetRepositoryTreeArgs): Promise<GetRepositoryTreeResult> {
   return callTool('github', 'get_repository_tree', args);
 }

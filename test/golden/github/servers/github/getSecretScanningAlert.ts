@@ -13,7 +13,11 @@ export interface GetSecretScanningAlertArgs {
 /** Undeclared by the server. */
 export type GetSecretScanningAlertResult = Untyped;
 
-/** Get details of a specific secret scanning alert in a GitHub repository. */
+/**
+ * Get details of a specific secret scanning alert in a GitHub repository.
+ *
+ * @readOnly @title Get secret scanning alert
+ */
 export function getSecretScanningAlert(args: GetSecretScanningAlertArgs): Promise<GetSecretScanningAlertResult> {
   return callTool('github', 'get_secret_scanning_alert', args);
 }

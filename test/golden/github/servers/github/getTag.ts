@@ -13,7 +13,11 @@ export interface GetTagArgs {
 /** Undeclared by the server. */
 export type GetTagResult = Untyped;
 
-/** Get details about a specific git tag in a GitHub repository */
+/**
+ * Get details about a specific git tag in a GitHub repository
+ *
+ * @readOnly @title Get tag details
+ */
 export function getTag(args: GetTagArgs): Promise<GetTagResult> {
   return callTool('github', 'get_tag', args);
 }

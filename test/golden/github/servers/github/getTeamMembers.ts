@@ -11,7 +11,11 @@ export interface GetTeamMembersArgs {
 /** Undeclared by the server. */
 export type GetTeamMembersResult = Untyped;
 
-/** Get member usernames of a specific team in an organization. Limited to organizations accessible with current credentials */
+/**
+ * Get member usernames of a specific team in an organization. Limited to organizations accessible with current credentials
+ *
+ * @readOnly @title Get team members
+ */
 export function getTeamMembers(args: GetTeamMembersArgs): Promise<GetTeamMembersResult> {
   return callTool('github', 'get_team_members', args);
 }

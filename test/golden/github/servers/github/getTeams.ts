@@ -9,7 +9,11 @@ export interface GetTeamsArgs {
 /** Undeclared by the server. */
 export type GetTeamsResult = Untyped;
 
-/** Get details of the teams the user is a member of. Limited to organizations accessible with current credentials */
+/**
+ * Get details of the teams the user is a member of. Limited to organizations accessible with current credentials
+ *
+ * @readOnly @title Get teams
+ */
 export function getTeams(args: GetTeamsArgs = {}): Promise<GetTeamsResult> {
   return callTool('github', 'get_teams', args);
 }

@@ -27,7 +27,11 @@ export interface IssueReadArgs {
 /** Undeclared by the server. */
 export type IssueReadResult = Untyped;
 
-/** Get information about a specific issue in a GitHub repository. */
+/**
+ * Get information about a specific issue in a GitHub repository.
+ *
+ * @readOnly @title Get issue details
+ */
 export function issueRead(args: IssueReadArgs): Promise<IssueReadResult> {
   return callTool('github', 'issue_read', args);
 }

@@ -49,7 +49,11 @@ export interface IssueWriteArgs {
 /** Undeclared by the server. */
 export type IssueWriteResult = Untyped;
 
-/** Create a new or update an existing issue in a GitHub repository. */
+/**
+ * Create a new or update an existing issue in a GitHub repository.
+ *
+ * @title Create or update issue/pull request
+ */
 export function issueWrite(args: IssueWriteArgs): Promise<IssueWriteResult> {
   return callTool('github', 'issue_write', args);
 }

@@ -21,7 +21,11 @@ export interface LabelWriteArgs {
 /** Undeclared by the server. */
 export type LabelWriteResult = Untyped;
 
-/** Perform write operations on repository labels. To set labels on issues, use the 'update_issue' tool. */
+/**
+ * Perform write operations on repository labels. To set labels on issues, use the 'update_issue' tool.
+ *
+ * @destructive @title Write operations on repository labels
+ */
 export function labelWrite(args: LabelWriteArgs): Promise<LabelWriteResult> {
   return callTool('github', 'label_write', args);
 }

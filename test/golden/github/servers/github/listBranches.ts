@@ -15,7 +15,11 @@ export interface ListBranchesArgs {
 /** Undeclared by the server. */
 export type ListBranchesResult = Untyped;
 
-/** List branches in a GitHub repository */
+/**
+ * List branches in a GitHub repository
+ *
+ * @readOnly @title List branches
+ */
 export function listBranches(args: ListBranchesArgs): Promise<ListBranchesResult> {
   return callTool('github', 'list_branches', args);
 }

@@ -23,7 +23,11 @@ export interface ListCodeScanningAlertsArgs {
 /** Undeclared by the server. */
 export type ListCodeScanningAlertsResult = Untyped;
 
-/** List code scanning alerts in a GitHub repository. */
+/**
+ * List code scanning alerts in a GitHub repository.
+ *
+ * @readOnly @title List code scanning alerts
+ */
 export function listCodeScanningAlerts(args: ListCodeScanningAlertsArgs): Promise<ListCodeScanningAlertsResult> {
   return callTool('github', 'list_code_scanning_alerts', args);
 }

@@ -27,7 +27,11 @@ export interface ListCommitsArgs {
 /** Undeclared by the server. */
 export type ListCommitsResult = Untyped;
 
-/** Get list of commits of a branch in a GitHub repository. Returns at least 30 results per page by default, but can return more if specified using the perPage parameter (up to 100). */
+/**
+ * Get list of commits of a branch in a GitHub repository. Returns at least 30 results per page by default, but can return more if specified using the perPage parameter (up to 100).
+ *
+ * @readOnly @title List commits
+ */
 export function listCommits(args: ListCommitsArgs): Promise<ListCommitsResult> {
   return callTool('github', 'list_commits', args);
 }

@@ -19,7 +19,11 @@ export interface ListDependabotAlertsArgs {
 /** Undeclared by the server. */
 export type ListDependabotAlertsResult = Untyped;
 
-/** List dependabot alerts in a GitHub repository. */
+/**
+ * List dependabot alerts in a GitHub repository.
+ *
+ * @readOnly @title List dependabot alerts
+ */
 export function listDependabotAlerts(args: ListDependabotAlertsArgs): Promise<ListDependabotAlertsResult> {
   return callTool('github', 'list_dependabot_alerts', args);
 }

@@ -11,7 +11,11 @@ export interface ListDiscussionCategoriesArgs {
 /** Undeclared by the server. */
 export type ListDiscussionCategoriesResult = Untyped;
 
-/** List discussion categories with their id and name, for a repository or organisation. */
+/**
+ * List discussion categories with their id and name, for a repository or organisation.
+ *
+ * @readOnly @title List discussion categories
+ */
 export function listDiscussionCategories(args: ListDiscussionCategoriesArgs): Promise<ListDiscussionCategoriesResult> {
   return callTool('github', 'list_discussion_categories', args);
 }

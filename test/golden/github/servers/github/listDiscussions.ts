@@ -21,7 +21,11 @@ export interface ListDiscussionsArgs {
 /** Undeclared by the server. */
 export type ListDiscussionsResult = Untyped;
 
-/** List discussions for a repository or organisation. */
+/**
+ * List discussions for a repository or organisation.
+ *
+ * @readOnly @title List discussions
+ */
 export function listDiscussions(args: ListDiscussionsArgs): Promise<ListDiscussionsResult> {
   return callTool('github', 'list_discussions', args);
 }

@@ -15,7 +15,11 @@ export interface ListGistsArgs {
 /** Undeclared by the server. */
 export type ListGistsResult = Untyped;
 
-/** List gists for a user */
+/**
+ * List gists for a user
+ *
+ * @readOnly @title List Gists
+ */
 export function listGists(args: ListGistsArgs = {}): Promise<ListGistsResult> {
   return callTool('github', 'list_gists', args);
 }

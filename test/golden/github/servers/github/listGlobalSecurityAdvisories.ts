@@ -32,7 +32,11 @@ export interface ListGlobalSecurityAdvisoriesArgs {
 /** Undeclared by the server. */
 export type ListGlobalSecurityAdvisoriesResult = Untyped;
 
-/** List global security advisories from GitHub. */
+/**
+ * List global security advisories from GitHub.
+ *
+ * @readOnly @title List global security advisories
+ */
 export function listGlobalSecurityAdvisories(args: ListGlobalSecurityAdvisoriesArgs = {}): Promise<ListGlobalSecurityAdvisoriesResult> {
   return callTool('github', 'list_global_security_advisories', args);
 }

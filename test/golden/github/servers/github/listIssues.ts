@@ -34,7 +34,11 @@ export interface ListIssuesArgs {
 /** Undeclared by the server. */
 export type ListIssuesResult = Untyped;
 
-/** List issues in a GitHub repository. For pagination, use the 'endCursor' from the previous response's 'pageInfo' in the 'after' parameter. */
+/**
+ * List issues in a GitHub repository. For pagination, use the 'endCursor' from the previous response's 'pageInfo' in the 'after' parameter.
+ *
+ * @readOnly @title List issues
+ */
 export function listIssues(args: ListIssuesArgs): Promise<ListIssuesResult> {
   return callTool('github', 'list_issues', args);
 }

@@ -11,7 +11,11 @@ export interface ListLabelArgs {
 /** Undeclared by the server. */
 export type ListLabelResult = Untyped;
 
-/** List labels from a repository, ordered by issue count (descending) so the most-used labels are returned first */
+/**
+ * List labels from a repository, ordered by issue count (descending) so the most-used labels are returned first
+ *
+ * @readOnly @title List labels from a repository
+ */
 export function listLabel(args: ListLabelArgs): Promise<ListLabelResult> {
   return callTool('github', 'list_label', args);
 }

@@ -15,7 +15,11 @@ export interface ListOrgRepositorySecurityAdvisoriesArgs {
 /** Undeclared by the server. */
 export type ListOrgRepositorySecurityAdvisoriesResult = Untyped;
 
-/** List repository security advisories for a GitHub organization. */
+/**
+ * List repository security advisories for a GitHub organization.
+ *
+ * @readOnly @title List org repository security advisories
+ */
 export function listOrgRepositorySecurityAdvisories(args: ListOrgRepositorySecurityAdvisoriesArgs): Promise<ListOrgRepositorySecurityAdvisoriesResult> {
   return callTool('github', 'list_org_repository_security_advisories', args);
 }

@@ -27,7 +27,11 @@ export interface ListPullRequestsArgs {
 /** Undeclared by the server. */
 export type ListPullRequestsResult = Untyped;
 
-/** List pull requests in a GitHub repository. If the user specifies an author, then DO NOT use this tool and use the search_pull_requests tool instead. */
+/**
+ * List pull requests in a GitHub repository. If the user specifies an author, then DO NOT use this tool and use the search_pull_requests tool instead.
+ *
+ * @readOnly @title List pull requests
+ */
 export function listPullRequests(args: ListPullRequestsArgs): Promise<ListPullRequestsResult> {
   return callTool('github', 'list_pull_requests', args);
 }

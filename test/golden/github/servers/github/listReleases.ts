@@ -17,7 +17,11 @@ export interface ListReleasesArgs {
 /** Undeclared by the server. */
 export type ListReleasesResult = Untyped;
 
-/** List releases in a GitHub repository */
+/**
+ * List releases in a GitHub repository
+ *
+ * @readOnly @title List releases
+ */
 export function listReleases(args: ListReleasesArgs): Promise<ListReleasesResult> {
   return callTool('github', 'list_releases', args);
 }

@@ -17,7 +17,11 @@ export interface ListRepositoryCollaboratorsArgs {
 /** Undeclared by the server. */
 export type ListRepositoryCollaboratorsResult = Untyped;
 
-/** List collaborators of a GitHub repository. Results are paginated; the response includes `nextPage`, `prevPage`, `firstPage`, and `lastPage` fields. To get the next page, use the `nextPage` value as the `page` parameter. */
+/**
+ * List collaborators of a GitHub repository. Results are paginated; the response includes `nextPage`, `prevPage`, `firstPage`, and `lastPage` fields. To get the next page, use the `nextPage` value as the `page` parameter.
+ *
+ * @readOnly @title List repository collaborators
+ */
 export function listRepositoryCollaborators(args: ListRepositoryCollaboratorsArgs): Promise<ListRepositoryCollaboratorsResult> {
   return callTool('github', 'list_repository_collaborators', args);
 }

@@ -17,7 +17,11 @@ export interface ListRepositorySecurityAdvisoriesArgs {
 /** Undeclared by the server. */
 export type ListRepositorySecurityAdvisoriesResult = Untyped;
 
-/** List repository security advisories for a GitHub repository. */
+/**
+ * List repository security advisories for a GitHub repository.
+ *
+ * @readOnly @title List repository security advisories
+ */
 export function listRepositorySecurityAdvisories(args: ListRepositorySecurityAdvisoriesArgs): Promise<ListRepositorySecurityAdvisoriesResult> {
   return callTool('github', 'list_repository_security_advisories', args);
 }

@@ -21,7 +21,11 @@ export interface ListSecretScanningAlertsArgs {
 /** Undeclared by the server. */
 export type ListSecretScanningAlertsResult = Untyped;
 
-/** List secret scanning alerts in a GitHub repository. */
+/**
+ * List secret scanning alerts in a GitHub repository.
+ *
+ * @readOnly @title List secret scanning alerts
+ */
 export function listSecretScanningAlerts(args: ListSecretScanningAlertsArgs): Promise<ListSecretScanningAlertsResult> {
   return callTool('github', 'list_secret_scanning_alerts', args);
 }

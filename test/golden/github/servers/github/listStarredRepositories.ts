@@ -17,7 +17,11 @@ export interface ListStarredRepositoriesArgs {
 /** Undeclared by the server. */
 export type ListStarredRepositoriesResult = Untyped;
 
-/** List starred repositories */
+/**
+ * List starred repositories
+ *
+ * @readOnly
+ */
 export function listStarredRepositories(args: ListStarredRepositoriesArgs = {}): Promise<ListStarredRepositoriesResult> {
   return callTool('github', 'list_starred_repositories', args);
 }

@@ -15,7 +15,11 @@ export interface ListTagsArgs {
 /** Undeclared by the server. */
 export type ListTagsResult = Untyped;
 
-/** List git tags in a GitHub repository */
+/**
+ * List git tags in a GitHub repository
+ *
+ * @readOnly @title List tags
+ */
 export function listTags(args: ListTagsArgs): Promise<ListTagsResult> {
   return callTool('github', 'list_tags', args);
 }

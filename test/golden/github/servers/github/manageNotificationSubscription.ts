@@ -11,7 +11,11 @@ export interface ManageNotificationSubscriptionArgs {
 /** Undeclared by the server. */
 export type ManageNotificationSubscriptionResult = Untyped;
 
-/** Manage a notification subscription: ignore, watch, or delete a notification thread subscription. */
+/**
+ * Manage a notification subscription: ignore, watch, or delete a notification thread subscription.
+ *
+ * @destructive @title Manage notification subscription
+ */
 export function manageNotificationSubscription(args: ManageNotificationSubscriptionArgs): Promise<ManageNotificationSubscriptionResult> {
   return callTool('github', 'manage_notification_subscription', args);
 }

@@ -13,7 +13,11 @@ export interface ManageRepositoryNotificationSubscriptionArgs {
 /** Undeclared by the server. */
 export type ManageRepositoryNotificationSubscriptionResult = Untyped;
 
-/** Manage a repository notification subscription: ignore, watch, or delete repository notifications subscription for the provided repository. */
+/**
+ * Manage a repository notification subscription: ignore, watch, or delete repository notifications subscription for the provided repository.
+ *
+ * @destructive @title Manage repository notification subscription
+ */
 export function manageRepositoryNotificationSubscription(args: ManageRepositoryNotificationSubscriptionArgs): Promise<ManageRepositoryNotificationSubscriptionResult> {
   return callTool('github', 'manage_repository_notification_subscription', args);
 }

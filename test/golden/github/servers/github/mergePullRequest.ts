@@ -19,7 +19,11 @@ export interface MergePullRequestArgs {
 /** Undeclared by the server. */
 export type MergePullRequestResult = Untyped;
 
-/** Merge a pull request in a GitHub repository. */
+/**
+ * Merge a pull request in a GitHub repository.
+ *
+ * @title Merge pull request
+ */
 export function mergePullRequest(args: MergePullRequestArgs): Promise<MergePullRequestResult> {
   return callTool('github', 'merge_pull_request', args);
 }

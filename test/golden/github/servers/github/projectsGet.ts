@@ -30,6 +30,8 @@ export type ProjectsGetResult = Untyped;
 /**
  * Get details about specific GitHub Projects resources.
  * Use this tool to get details about individual projects, project fields, project items, and project views by their unique IDs.
+ *
+ * @readOnly @title Get details of GitHub Projects resources
  */
 export function projectsGet(args: ProjectsGetArgs): Promise<ProjectsGetResult> {
   return callTool('github', 'projects_get', args);

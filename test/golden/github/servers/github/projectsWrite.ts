@@ -89,7 +89,11 @@ export interface ProjectsWriteArgs {
 /** Undeclared by the server. */
 export type ProjectsWriteResult = Untyped;
 
-/** Create and manage GitHub Projects: create projects, add/update/delete items, bulk-update many items at once, manage views, create status updates, and add iteration fields. */
+/**
+ * Create and manage GitHub Projects: create projects, add/update/delete items, bulk-update many items at once, manage views, create status updates, and add iteration fields.
+ *
+ * @destructive @title Manage GitHub Projects
+ */
 export function projectsWrite(args: ProjectsWriteArgs): Promise<ProjectsWriteResult> {
   return callTool('github', 'projects_write', args);
 }

@@ -33,7 +33,11 @@ export interface PullRequestReadArgs {
 /** Undeclared by the server. */
 export type PullRequestReadResult = Untyped;
 
-/** Get information on a specific pull request in GitHub repository. */
+/**
+ * Get information on a specific pull request in GitHub repository.
+ *
+ * @readOnly @title Get details for a single pull request
+ */
 export function pullRequestRead(args: PullRequestReadArgs): Promise<PullRequestReadResult> {
   return callTool('github', 'pull_request_read', args);
 }

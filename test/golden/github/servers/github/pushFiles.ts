@@ -22,7 +22,11 @@ export interface PushFilesArgs {
 /** Undeclared by the server. */
 export type PushFilesResult = Untyped;
 
-/** Push multiple files to a GitHub repository in a single commit */
+/**
+ * Push multiple files to a GitHub repository in a single commit
+ *
+ * @title Push files to repository
+ */
 export function pushFiles(args: PushFilesArgs): Promise<PushFilesResult> {
   return callTool('github', 'push_files', args);
 }

@@ -15,7 +15,11 @@ export interface RemoveSubIssueArgs {
 /** Undeclared by the server. */
 export type RemoveSubIssueResult = Untyped;
 
-/** Remove a sub-issue from a parent issue. */
+/**
+ * Remove a sub-issue from a parent issue.
+ *
+ * @destructive @openWorld @title Remove Sub-Issue
+ */
 export function removeSubIssue(args: RemoveSubIssueArgs): Promise<RemoveSubIssueResult> {
   return callTool('github', 'remove_sub_issue', args);
 }

@@ -19,7 +19,11 @@ export interface ReprioritizeSubIssueArgs {
 /** Undeclared by the server. */
 export type ReprioritizeSubIssueResult = Untyped;
 
-/** Reprioritize (reorder) a sub-issue relative to other sub-issues. */
+/**
+ * Reprioritize (reorder) a sub-issue relative to other sub-issues.
+ *
+ * @openWorld @title Reprioritize Sub-Issue
+ */
 export function reprioritizeSubIssue(args: ReprioritizeSubIssueArgs): Promise<ReprioritizeSubIssueResult> {
   return callTool('github', 'reprioritize_sub_issue', args);
 }

@@ -13,7 +13,11 @@ export interface RequestCopilotReviewArgs {
 /** Undeclared by the server. */
 export type RequestCopilotReviewResult = Untyped;
 
-/** Request a GitHub Copilot code review for a pull request. Use this for automated feedback on pull requests, usually before requesting a human reviewer. */
+/**
+ * Request a GitHub Copilot code review for a pull request. Use this for automated feedback on pull requests, usually before requesting a human reviewer.
+ *
+ * @title Request Copilot review
+ */
 export function requestCopilotReview(args: RequestCopilotReviewArgs): Promise<RequestCopilotReviewResult> {
   return callTool('github', 'request_copilot_review', args);
 }

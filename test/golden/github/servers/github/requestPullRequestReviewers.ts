@@ -15,7 +15,11 @@ export interface RequestPullRequestReviewersArgs {
 /** Undeclared by the server. */
 export type RequestPullRequestReviewersResult = Untyped;
 
-/** Request reviewers for a pull request. */
+/**
+ * Request reviewers for a pull request.
+ *
+ * @openWorld @title Request Pull Request Reviewers
+ */
 export function requestPullRequestReviewers(args: RequestPullRequestReviewersArgs): Promise<RequestPullRequestReviewersResult> {
   return callTool('github', 'request_pull_request_reviewers', args);
 }

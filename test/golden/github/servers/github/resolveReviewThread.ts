@@ -9,7 +9,11 @@ export interface ResolveReviewThreadArgs {
 /** Undeclared by the server. */
 export type ResolveReviewThreadResult = Untyped;
 
-/** Resolve a review thread on a pull request. Resolving an already-resolved thread is a no-op. */
+/**
+ * Resolve a review thread on a pull request. Resolving an already-resolved thread is a no-op.
+ *
+ * @openWorld @title Resolve Review Thread
+ */
 export function resolveReviewThread(args: ResolveReviewThreadArgs): Promise<ResolveReviewThreadResult> {
   return callTool('github', 'resolve_review_thread', args);
 }

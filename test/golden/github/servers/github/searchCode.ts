@@ -19,7 +19,11 @@ export interface SearchCodeArgs {
 /** Undeclared by the server. */
 export type SearchCodeResult = Untyped;
 
-/** Fast and precise code search across ALL GitHub repositories using GitHub's native search engine. Best for finding exact symbols, functions, classes, or specific code patterns. */
+/**
+ * Fast and precise code search across ALL GitHub repositories using GitHub's native search engine. Best for finding exact symbols, functions, classes, or specific code patterns.
+ *
+ * @readOnly @title Search code
+ */
 export function searchCode(args: SearchCodeArgs): Promise<SearchCodeResult> {
   return callTool('github', 'search_code', args);
 }

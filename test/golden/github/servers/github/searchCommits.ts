@@ -17,7 +17,11 @@ export interface SearchCommitsArgs {
 /** Undeclared by the server. */
 export type SearchCommitsResult = Untyped;
 
-/** Search for commits across GitHub repositories using GitHub's commit search syntax. Useful for finding specific changes, authors, or messages across one or many repositories. Searches the default branch only. */
+/**
+ * Search for commits across GitHub repositories using GitHub's commit search syntax. Useful for finding specific changes, authors, or messages across one or many repositories. Searches the default branch only.
+ *
+ * @readOnly @title Search commits
+ */
 export function searchCommits(args: SearchCommitsArgs): Promise<SearchCommitsResult> {
   return callTool('github', 'search_commits', args);
 }

@@ -23,7 +23,11 @@ export interface SearchIssuesArgs {
 /** Undeclared by the server. */
 export type SearchIssuesResult = Untyped;
 
-/** Search issues using natural-language semantic matching. Best for conceptual or paraphrased queries (e.g. "login fails after password reset"). Already scoped to is:issue. */
+/**
+ * Search issues using natural-language semantic matching. Best for conceptual or paraphrased queries (e.g. "login fails after password reset"). Already scoped to is:issue.
+ *
+ * @readOnly @title Search issues
+ */
 export function searchIssues(args: SearchIssuesArgs): Promise<SearchIssuesResult> {
   return callTool('github', 'search_issues', args);
 }

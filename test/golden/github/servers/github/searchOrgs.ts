@@ -17,7 +17,11 @@ export interface SearchOrgsArgs {
 /** Undeclared by the server. */
 export type SearchOrgsResult = Untyped;
 
-/** Find GitHub organizations by name, location, or other organization metadata. Ideal for discovering companies, open source foundations, or teams. */
+/**
+ * Find GitHub organizations by name, location, or other organization metadata. Ideal for discovering companies, open source foundations, or teams.
+ *
+ * @readOnly @title Search organizations
+ */
 export function searchOrgs(args: SearchOrgsArgs): Promise<SearchOrgsResult> {
   return callTool('github', 'search_orgs', args);
 }

@@ -23,7 +23,11 @@ export interface SearchPullRequestsArgs {
 /** Undeclared by the server. */
 export type SearchPullRequestsResult = Untyped;
 
-/** Search for pull requests in GitHub repositories using issues search syntax already scoped to is:pr */
+/**
+ * Search for pull requests in GitHub repositories using issues search syntax already scoped to is:pr
+ *
+ * @readOnly @title Search pull requests
+ */
 export function searchPullRequests(args: SearchPullRequestsArgs): Promise<SearchPullRequestsResult> {
   return callTool('github', 'search_pull_requests', args);
 }

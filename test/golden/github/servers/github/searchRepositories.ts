@@ -19,7 +19,11 @@ export interface SearchRepositoriesArgs {
 /** Undeclared by the server. */
 export type SearchRepositoriesResult = Untyped;
 
-/** Find GitHub repositories by name, description, readme, topics, or other metadata. Perfect for discovering projects, finding examples, or locating specific repositories across GitHub. */
+/**
+ * Find GitHub repositories by name, description, readme, topics, or other metadata. Perfect for discovering projects, finding examples, or locating specific repositories across GitHub.
+ *
+ * @readOnly @title Search repositories
+ */
 export function searchRepositories(args: SearchRepositoriesArgs): Promise<SearchRepositoriesResult> {
   return callTool('github', 'search_repositories', args);
 }

@@ -17,7 +17,11 @@ export interface SearchUsersArgs {
 /** Undeclared by the server. */
 export type SearchUsersResult = Untyped;
 
-/** Find GitHub users by username, real name, or other profile information. Useful for locating developers, contributors, or team members. */
+/**
+ * Find GitHub users by username, real name, or other profile information. Useful for locating developers, contributors, or team members.
+ *
+ * @readOnly @title Search users
+ */
 export function searchUsers(args: SearchUsersArgs): Promise<SearchUsersResult> {
   return callTool('github', 'search_users', args);
 }

@@ -34,7 +34,11 @@ export interface SetIssueFieldsArgs {
 /** Undeclared by the server. */
 export type SetIssueFieldsResult = Untyped;
 
-/** Set issue field values for an issue. Fields are organization-level custom fields (text, number, date, or single select). Use this to create or update field values on an issue. */
+/**
+ * Set issue field values for an issue. Fields are organization-level custom fields (text, number, date, or single select). Use this to create or update field values on an issue.
+ *
+ * @openWorld @title Set Issue Fields
+ */
 export function setIssueFields(args: SetIssueFieldsArgs): Promise<SetIssueFieldsResult> {
   return callTool('github', 'set_issue_fields', args);
 }

@@ -11,7 +11,11 @@ export interface StarRepositoryArgs {
 /** Undeclared by the server. */
 export type StarRepositoryResult = Untyped;
 
-/** Star a GitHub repository */
+/**
+ * Star a GitHub repository
+ *
+ * @title Star repository
+ */
 export function starRepository(args: StarRepositoryArgs): Promise<StarRepositoryResult> {
   return callTool('github', 'star_repository', args);
 }

@@ -30,7 +30,11 @@ export interface SubIssueWriteArgs {
 /** Undeclared by the server. */
 export type SubIssueWriteResult = Untyped;
 
-/** Add a sub-issue to a parent issue in a GitHub repository. */
+/**
+ * Add a sub-issue to a parent issue in a GitHub repository.
+ *
+ * @title Change sub-issue
+ */
 export function subIssueWrite(args: SubIssueWriteArgs): Promise<SubIssueWriteResult> {
   return callTool('github', 'sub_issue_write', args);
 }

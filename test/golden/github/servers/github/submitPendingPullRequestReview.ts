@@ -17,7 +17,11 @@ export interface SubmitPendingPullRequestReviewArgs {
 /** Undeclared by the server. */
 export type SubmitPendingPullRequestReviewResult = Untyped;
 
-/** Submit a pending pull request review. */
+/**
+ * Submit a pending pull request review.
+ *
+ * @openWorld @title Submit Pending Pull Request Review
+ */
 export function submitPendingPullRequestReview(args: SubmitPendingPullRequestReviewArgs): Promise<SubmitPendingPullRequestReviewResult> {
   return callTool('github', 'submit_pending_pull_request_review', args);
 }

@@ -13,7 +13,11 @@ export interface UiGetArgs {
 /** Undeclared by the server. */
 export type UiGetResult = Untyped;
 
-/** Fetch UI data for MCP Apps (labels, assignees, milestones, issue types, branches, issue fields, reviewers). */
+/**
+ * Fetch UI data for MCP Apps (labels, assignees, milestones, issue types, branches, issue fields, reviewers).
+ *
+ * @readOnly @title Get UI data
+ */
 export function uiGet(args: UiGetArgs): Promise<UiGetResult> {
   return callTool('github', 'ui_get', args);
 }

@@ -9,7 +9,11 @@ export interface UnresolveReviewThreadArgs {
 /** Undeclared by the server. */
 export type UnresolveReviewThreadResult = Untyped;
 
-/** Unresolve a previously resolved review thread on a pull request. Unresolving an already-unresolved thread is a no-op. */
+/**
+ * Unresolve a previously resolved review thread on a pull request. Unresolving an already-unresolved thread is a no-op.
+ *
+ * @openWorld @title Unresolve Review Thread
+ */
 export function unresolveReviewThread(args: UnresolveReviewThreadArgs): Promise<UnresolveReviewThreadResult> {
   return callTool('github', 'unresolve_review_thread', args);
 }

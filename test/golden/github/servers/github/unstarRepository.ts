@@ -11,7 +11,11 @@ export interface UnstarRepositoryArgs {
 /** Undeclared by the server. */
 export type UnstarRepositoryResult = Untyped;
 
-/** Unstar a GitHub repository */
+/**
+ * Unstar a GitHub repository
+ *
+ * @title Unstar repository
+ */
 export function unstarRepository(args: UnstarRepositoryArgs): Promise<UnstarRepositoryResult> {
   return callTool('github', 'unstar_repository', args);
 }

@@ -15,7 +15,11 @@ export interface UpdateGistArgs {
 /** Undeclared by the server. */
 export type UpdateGistResult = Untyped;
 
-/** Update an existing gist */
+/**
+ * Update an existing gist
+ *
+ * @title Update Gist
+ */
 export function updateGist(args: UpdateGistArgs): Promise<UpdateGistResult> {
   return callTool('github', 'update_gist', args);
 }

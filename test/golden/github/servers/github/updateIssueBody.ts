@@ -15,7 +15,11 @@ export interface UpdateIssueBodyArgs {
 /** Undeclared by the server. */
 export type UpdateIssueBodyResult = Untyped;
 
-/** Update the body content of an existing issue. */
+/**
+ * Update the body content of an existing issue.
+ *
+ * @openWorld @title Update Issue Body
+ */
 export function updateIssueBody(args: UpdateIssueBodyArgs): Promise<UpdateIssueBodyResult> {
   return callTool('github', 'update_issue_body', args);
 }

@@ -15,7 +15,11 @@ export interface UpdateIssueMilestoneArgs {
 /** Undeclared by the server. */
 export type UpdateIssueMilestoneResult = Untyped;
 
-/** Update the milestone of an existing issue. */
+/**
+ * Update the milestone of an existing issue.
+ *
+ * @openWorld @title Update Issue Milestone
+ */
 export function updateIssueMilestone(args: UpdateIssueMilestoneArgs): Promise<UpdateIssueMilestoneResult> {
   return callTool('github', 'update_issue_milestone', args);
 }

@@ -15,7 +15,11 @@ export interface UpdateIssueTitleArgs {
 /** Undeclared by the server. */
 export type UpdateIssueTitleResult = Untyped;
 
-/** Update the title of an existing issue. */
+/**
+ * Update the title of an existing issue.
+ *
+ * @openWorld @title Update Issue Title
+ */
 export function updateIssueTitle(args: UpdateIssueTitleArgs): Promise<UpdateIssueTitleResult> {
   return callTool('github', 'update_issue_title', args);
 }

@@ -27,7 +27,11 @@ export interface UpdatePullRequestArgs {
 /** Undeclared by the server. */
 export type UpdatePullRequestResult = Untyped;
 
-/** Update an existing pull request in a GitHub repository. */
+/**
+ * Update an existing pull request in a GitHub repository.
+ *
+ * @title Edit pull request
+ */
 export function updatePullRequest(args: UpdatePullRequestArgs): Promise<UpdatePullRequestResult> {
   return callTool('github', 'update_pull_request', args);
 }

@@ -15,7 +15,11 @@ export interface UpdatePullRequestBodyArgs {
 /** Undeclared by the server. */
 export type UpdatePullRequestBodyResult = Untyped;
 
-/** Update the body description of an existing pull request. */
+/**
+ * Update the body description of an existing pull request.
+ *
+ * @openWorld @title Update Pull Request Body
+ */
 export function updatePullRequestBody(args: UpdatePullRequestBodyArgs): Promise<UpdatePullRequestBodyResult> {
   return callTool('github', 'update_pull_request_body', args);
 }

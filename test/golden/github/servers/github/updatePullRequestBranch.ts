@@ -15,7 +15,11 @@ export interface UpdatePullRequestBranchArgs {
 /** Undeclared by the server. */
 export type UpdatePullRequestBranchResult = Untyped;
 
-/** Update the branch of a pull request with the latest changes from the base branch. */
+/**
+ * Update the branch of a pull request with the latest changes from the base branch.
+ *
+ * @title Update pull request branch
+ */
 export function updatePullRequestBranch(args: UpdatePullRequestBranchArgs): Promise<UpdatePullRequestBranchResult> {
   return callTool('github', 'update_pull_request_branch', args);
 }

@@ -15,7 +15,11 @@ export interface UpdatePullRequestDraftStateArgs {
 /** Undeclared by the server. */
 export type UpdatePullRequestDraftStateResult = Untyped;
 
-/** Mark a pull request as draft or ready for review. */
+/**
+ * Mark a pull request as draft or ready for review.
+ *
+ * @openWorld @title Update Pull Request Draft State
+ */
 export function updatePullRequestDraftState(args: UpdatePullRequestDraftStateArgs): Promise<UpdatePullRequestDraftStateResult> {
   return callTool('github', 'update_pull_request_draft_state', args);
 }

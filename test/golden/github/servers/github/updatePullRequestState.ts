@@ -15,7 +15,11 @@ export interface UpdatePullRequestStateArgs {
 /** Undeclared by the server. */
 export type UpdatePullRequestStateResult = Untyped;
 
-/** Update the state of an existing pull request (open or closed). */
+/**
+ * Update the state of an existing pull request (open or closed).
+ *
+ * @openWorld @title Update Pull Request State
+ */
 export function updatePullRequestState(args: UpdatePullRequestStateArgs): Promise<UpdatePullRequestStateResult> {
   return callTool('github', 'update_pull_request_state', args);
 }

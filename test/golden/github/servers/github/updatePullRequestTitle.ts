@@ -15,7 +15,11 @@ export interface UpdatePullRequestTitleArgs {
 /** Undeclared by the server. */
 export type UpdatePullRequestTitleResult = Untyped;
 
-/** Update the title of an existing pull request. */
+/**
+ * Update the title of an existing pull request.
+ *
+ * @openWorld @title Update Pull Request Title
+ */
 export function updatePullRequestTitle(args: UpdatePullRequestTitleArgs): Promise<UpdatePullRequestTitleResult> {
   return callTool('github', 'update_pull_request_title', args);
 }
