@@ -48,6 +48,7 @@ function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
       memoryBytes: config.sandbox.memoryMb * 2 ** 20,
       maxOutputChars: config.sandbox.maxOutputChars,
       compilerMemoryMb: config.sandbox.compilerMemoryMb,
+      maxMediaBytes: config.sandbox.maxMediaBytes,
     },
     callTool: (server, tool, args, signal, call) => hub.callTool(server, tool, args, { signal, onProgress: call?.onProgress }),
     host: workspace.host,

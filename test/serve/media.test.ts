@@ -42,3 +42,21 @@ describe('execute_code: media in the value', () => {
     ]);
   });
 });
+
+describe('execute_code: sandbox.maxMediaBytes from runbyte.json', () => {
+  let capped: Served;
+  beforeAll(async () => {
+    capped = await serveStdio(
+      tempProject({ mcpServers: { everything: reference.everything() }, server: { timeout: 10 }, sandbox: { maxMediaBytes: 10 } }, 'media-cap'),
+    );
+  }, 90_000);
+  afterAll(() => capped?.close());
+
+  it('keeps an image over the configured cap as a placeholder that says so, and sends no image block', async () => {
+    const code =
+      "import { getTinyImage } from './servers/everything';\nconst blocks = await getTinyImage({});\nreturn blocks.find((block: { type: string }) => block.type === 'image');";
+    const result = (await capped.client.callTool({ name: 'execute_code', arguments: { code } })) as { content: { type: string; text?: string }[] };
+    expect(result.content.map((block) => block.type)).toEqual(['text']);
+    expect(result.content[0]!.text).toMatch(/^"\[image 1: image\/png, \d+ KB: not sent, over sandbox\.maxMediaBytes\]"$/);
+  });
+});
