@@ -116,17 +116,18 @@ return {
     expect(value.text).toBe('slept 1');
   });
 
-  it('keeps image and resource blocks as they came', async () => {
-    const value = valueFrom(
-      await fx.run(`
+  it('keeps image and resource blocks as they came; a returned image leaves the JSON for outcome.media', async () => {
+    const outcome = await fx.run(`
 import { getTinyImage, getResourceReference } from './servers/everything';
-return { image: await getTinyImage(), resource: await getResourceReference({ resourceType: 'Text', resourceId: 1 }) };
-`),
-    ) as { image: { type: string; data?: string; mimeType?: string }[]; resource: { type: string; resource?: { uri: string } }[] };
-    expect(value.image.map((block) => block.type)).toEqual(['text', 'image', 'text']);
-    const image = value.image.find((block) => block.type === 'image')!;
-    expect(image.mimeType).toBe('image/png');
-    expect(Buffer.from(image.data!, 'base64').subarray(1, 4).toString()).toBe('PNG');
+const image = await getTinyImage();
+return { types: image.map((block) => block.type), image, resource: await getResourceReference({ resourceType: 'Text', resourceId: 1 }) };
+`);
+    const value = valueFrom(outcome) as { types: string[]; image: unknown[]; resource: { type: string; resource?: { uri: string } }[] };
+    expect(value.types).toEqual(['text', 'image', 'text']);
+    expect(value.image[1]).toMatch(/^\[image 1: image\/png, \d+ KB\]$/);
+    if (!outcome.ok) throw new Error(outcome.message);
+    expect(outcome.media?.map((media) => [media.type, media.mimeType])).toEqual([['image', 'image/png']]);
+    expect(Buffer.from(outcome.media![0]!.data, 'base64').subarray(1, 4).toString()).toBe('PNG');
     expect(value.resource.map((block) => block.type)).toContain('resource');
     expect(value.resource.find((block) => block.type === 'resource')!.resource!.uri).toMatch(/^demo:\/\/resource\//);
   });
