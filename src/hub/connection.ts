@@ -4,13 +4,13 @@ import { z } from 'zod';
 import type { ServerConfig } from '../config/types.js';
 import { messageOf, RunbyteError } from '../shared/errors.js';
 import { debug, log } from '../shared/log.js';
-import type { ToolSpec } from '../shared/tool-spec.js';
+import type { ServerTools, ToolSpec } from '../shared/tool-spec.js';
 import { isObject } from '../shared/values.js';
 import { isClosedError, mcpErrorText, seconds, unsupportedVersion, withTail } from './describe.js';
 import { dialerFor } from './dialers.js';
 import { type ProgressReport, ProgressRelays } from './progress.js';
 import { StderrTail } from './stderr.js';
-import { readTools } from './tools.js';
+import { readPrompts, readResources, readResourceTemplates, readTools } from './tools.js';
 import { type Dialer, type Link, type LinkSession, StartError, within } from './transport.js';
 import type { CallOptions, LogEvent, ToolCallResult, ToolsChangedReason } from './types.js';
 import { describeValue, malformedProblem } from './wire.js';
@@ -78,6 +78,9 @@ interface Fault {
 
 class ConnectTimeout extends Error {}
 
+/** What a server offers besides tools (`Connection.listOfferings`). */
+export type Offerings = Pick<ServerTools, 'instructions' | 'resources' | 'resourceTemplates' | 'prompts'>;
+
 /**
  * One downstream server: its current session, lazy restarts with backoff, and the mapping of
  * every failure to one line that names the server. How the server is reached is its Dialer's
@@ -126,6 +129,68 @@ export class Connection {
   /** Every page of `tools/list`, read leniently; entries left out are logged. */
   async listTools(): Promise<ToolSpec[]> {
     const session = await this.ready();
+    const entries = await this.readPages(session, 'tools/list', 'tools');
+    this.failures = 0;
+    const { tools, notes } = readTools(entries);
+    for (const note of notes) log(`server "${this.name}": ${note}`);
+    return tools;
+  }
+
+  /**
+   * What the server offers besides tools: the `instructions` of its initialize result, and every
+   * page of `resources/templates/list`, `resources/list` and `prompts/list`, each asked only when
+   * the server declares the capability. Lenient: these only feed the SDK's README, so a part that
+   * fails is a `--debug` line and is left out, and this never throws.
+   */
+  async listOfferings(): Promise<Offerings> {
+    const offerings: Offerings = {};
+    let session: Session;
+    try {
+      session = await this.ready();
+    } catch (error) {
+      debug(`server "${this.name}": offerings not read: ${messageOf(error)}`);
+      return offerings;
+    }
+    const instructions = session.client.getInstructions();
+    if (typeof instructions === 'string' && instructions !== '') offerings.instructions = instructions;
+    const capabilities = session.client.getServerCapabilities() ?? {};
+    const part = async (method: string, key: string): Promise<unknown[] | undefined> => {
+      try {
+        return await this.readPages(session, method, key);
+      } catch (error) {
+        debug(`server "${this.name}": ${method} left out of the README: ${messageOf(error)}`);
+        return undefined;
+      }
+    };
+    const notes: string[] = [];
+    if (capabilities.resources) {
+      const templates = await part('resources/templates/list', 'resourceTemplates');
+      if (templates) {
+        const read = readResourceTemplates(templates);
+        offerings.resourceTemplates = read.resourceTemplates;
+        notes.push(...read.notes);
+      }
+      const resources = await part('resources/list', 'resources');
+      if (resources) {
+        const read = readResources(resources);
+        offerings.resources = read.resources;
+        notes.push(...read.notes);
+      }
+    }
+    if (capabilities.prompts) {
+      const prompts = await part('prompts/list', 'prompts');
+      if (prompts) {
+        const read = readPrompts(prompts);
+        offerings.prompts = read.prompts;
+        notes.push(...read.notes);
+      }
+    }
+    for (const note of notes) debug(`server "${this.name}": ${note}`);
+    return offerings;
+  }
+
+  /** Every page of a paginated list request: the entries under `key` of each page, in order. */
+  private async readPages(session: Session, method: string, key: string): Promise<unknown[]> {
     const entries: unknown[] = [];
     const cursors = new Set<string>();
     let cursor: string | undefined;
@@ -133,32 +198,30 @@ export class Connection {
     for (let page = 1; ; page++) {
       let result: unknown;
       try {
-        result = await session.client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, ANY, {
+        result = await session.client.request({ method, params: cursor === undefined ? {} : { cursor } }, ANY, {
           timeout: limit.ms,
         });
       } catch (error) {
-        throw new RunbyteError('SERVER_FAILED', await this.requestFailure(session, 'tools/list', error, false, limit), {
+        throw new RunbyteError('SERVER_FAILED', await this.requestFailure(session, method, error, false, limit), {
           cause: error,
         });
       }
-      if (!isObject(result) || !Array.isArray(result.tools)) {
-        throw new RunbyteError('SERVER_FAILED', `server "${this.name}": tools/list page ${page} has no "tools" array`);
+      const items = isObject(result) ? result[key] : undefined;
+      if (!isObject(result) || !Array.isArray(items)) {
+        throw new RunbyteError('SERVER_FAILED', `server "${this.name}": ${method} page ${page} has no "${key}" array`);
       }
-      entries.push(...result.tools);
+      entries.push(...items);
       const next = result.nextCursor;
       // An empty cursor is read as "no more pages", as several servers send it that way.
       if (typeof next !== 'string' || next === '') break;
       if (cursors.has(next) || page >= MAX_PAGES) {
-        log(`server "${this.name}": tools/list keeps paging (cursor ${JSON.stringify(next.slice(0, 40))}); stopped after page ${page}`);
+        log(`server "${this.name}": ${method} keeps paging (cursor ${JSON.stringify(next.slice(0, 40))}); stopped after page ${page}`);
         break;
       }
       cursors.add(next);
       cursor = next;
     }
-    this.failures = 0;
-    const { tools, notes } = readTools(entries);
-    for (const note of notes) log(`server "${this.name}": ${note}`);
-    return tools;
+    return entries;
   }
 
   /** One `tools/call`; see Hub.callTool. */

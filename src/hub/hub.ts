@@ -67,7 +67,9 @@ export class Hub {
   }
 
   /**
-   * `listTools` for every connected server (or only those named in `only`), sorted by server; a
+   * `listTools` for every connected server (or only those named in `only`), sorted by server, with
+   * what each offers besides tools (`Connection.listOfferings`: instructions, resources, resource
+   * templates, prompts; a failure there is a `--debug` line, never a lost server); a
    * server that fails is in `failures`. A server that connected once and died since is restarted
    * and listed too; one that never connected is left out (start() or update() reported it).
    */
@@ -77,12 +79,18 @@ export class Hub {
       .filter((connection) => only === undefined || only.includes(connection.name))
       .map((connection) => connection.name)
       .sort();
-    const settled = await Promise.allSettled(names.map((name) => this.listTools(name)));
+    // The tools first: a server's offerings are read only once its tools are, and never fail it.
+    const settled = await Promise.allSettled(
+      names.map(async (name) => {
+        const tools = await this.listTools(name);
+        return { tools, offerings: await this.connection(name, 'SERVER_FAILED').listOfferings() };
+      }),
+    );
     const tools: ServerTools[] = [];
     const failures: ServerFailure[] = [];
     settled.forEach((outcome, index) => {
       const server = names[index];
-      if (outcome.status === 'fulfilled') tools.push({ server, tools: outcome.value });
+      if (outcome.status === 'fulfilled') tools.push({ server, tools: outcome.value.tools, ...outcome.value.offerings });
       else failures.push({ server, message: messageOf(outcome.reason) });
     });
     return { tools, failures };

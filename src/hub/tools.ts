@@ -1,4 +1,4 @@
-import type { JsonSchema, ToolAnnotations, ToolSpec } from '../shared/tool-spec.js';
+import type { JsonSchema, PromptArgumentSpec, PromptSpec, ResourceSpec, ResourceTemplateSpec, ToolAnnotations, ToolSpec } from '../shared/tool-spec.js';
 import { compareStrings, isObject } from '../shared/values.js';
 
 /** What the lenient reading of `tools/list` kept, and why it left out the rest. */
@@ -56,6 +56,69 @@ export function readTools(entries: unknown[]): ReadTools {
   });
   const tools = [...byName.values()].sort((a, b) => compareStrings(a.name, b.name));
   return { tools, notes };
+}
+
+/**
+ * The entries of every `resources/list` page, leniently: an entry without a string `uri` is
+ * dropped (with a note), a non-string name or description is left out. Order is the server's;
+ * codegen sorts.
+ */
+export function readResources(entries: unknown[]): { resources: ResourceSpec[]; notes: string[] } {
+  const notes: string[] = [];
+  const resources: ResourceSpec[] = [];
+  entries.forEach((entry, index) => {
+    if (!isObject(entry) || typeof entry.uri !== 'string') {
+      notes.push(`left out resources/list entry #${index + 1}: it has no string "uri"`);
+      return;
+    }
+    resources.push({ uri: entry.uri, ...texts(entry) });
+  });
+  return { resources, notes };
+}
+
+/** `resources/templates/list` entries, as readResources reads `resources/list` (keyed by `uriTemplate`). */
+export function readResourceTemplates(entries: unknown[]): { resourceTemplates: ResourceTemplateSpec[]; notes: string[] } {
+  const notes: string[] = [];
+  const resourceTemplates: ResourceTemplateSpec[] = [];
+  entries.forEach((entry, index) => {
+    if (!isObject(entry) || typeof entry.uriTemplate !== 'string') {
+      notes.push(`left out resources/templates/list entry #${index + 1}: it has no string "uriTemplate"`);
+      return;
+    }
+    resourceTemplates.push({ uriTemplate: entry.uriTemplate, ...texts(entry) });
+  });
+  return { resourceTemplates, notes };
+}
+
+/**
+ * `prompts/list` entries: an entry without a string name is dropped; of `arguments`, only
+ * entries with a string name are kept, with `required` when it is a boolean.
+ */
+export function readPrompts(entries: unknown[]): { prompts: PromptSpec[]; notes: string[] } {
+  const notes: string[] = [];
+  const prompts: PromptSpec[] = [];
+  entries.forEach((entry, index) => {
+    if (!isObject(entry) || typeof entry.name !== 'string') {
+      notes.push(`left out prompts/list entry #${index + 1}: it has no string "name"`);
+      return;
+    }
+    const prompt: PromptSpec = { name: entry.name };
+    if (typeof entry.description === 'string') prompt.description = entry.description;
+    if (Array.isArray(entry.arguments)) {
+      prompt.arguments = entry.arguments
+        .filter((arg): arg is Record<string, unknown> => isObject(arg) && typeof arg.name === 'string')
+        .map((arg): PromptArgumentSpec => ({ name: arg.name as string, ...(typeof arg.required === 'boolean' ? { required: arg.required } : {}) }));
+    }
+    prompts.push(prompt);
+  });
+  return { prompts, notes };
+}
+
+function texts(entry: Record<string, unknown>): { name?: string; description?: string } {
+  return {
+    ...(typeof entry.name === 'string' ? { name: entry.name } : {}),
+    ...(typeof entry.description === 'string' ? { description: entry.description } : {}),
+  };
 }
 
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;

@@ -30,11 +30,49 @@ export interface ToolAnnotations {
   openWorldHint?: boolean;
 }
 
-/** Everything runbyte knows about one downstream server's tools. */
+/**
+ * Everything runbyte knows about one downstream server's tools, and what else it offers. The
+ * optional parts are absent when the server sent none (or did not declare the capability); all
+ * of their text is untrusted.
+ */
 export interface ServerTools {
   /** The (validated, safe) server name from runbyte.json. */
   server: string;
   tools: ToolSpec[];
+  /** The `instructions` of the server's initialize result, as sent. */
+  instructions?: string;
+  /** `resources/list`, every page. */
+  resources?: ResourceSpec[];
+  /** `resources/templates/list`, every page. */
+  resourceTemplates?: ResourceTemplateSpec[];
+  /** `prompts/list`, every page. */
+  prompts?: PromptSpec[];
+}
+
+/** One entry of `resources/list`: only what the SDK's README shows. */
+export interface ResourceSpec {
+  uri: string;
+  name?: string;
+  description?: string;
+}
+
+/** One entry of `resources/templates/list`. */
+export interface ResourceTemplateSpec {
+  uriTemplate: string;
+  name?: string;
+  description?: string;
+}
+
+/** One entry of `prompts/list`. */
+export interface PromptSpec {
+  name: string;
+  description?: string;
+  arguments?: PromptArgumentSpec[];
+}
+
+export interface PromptArgumentSpec {
+  name: string;
+  required?: boolean;
 }
 
 /** One content block of a tool result (text, image, audio, resource, ...), as sent. */

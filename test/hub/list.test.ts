@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Hub } from '../../src/hub/index.js';
-import { readTools } from '../../src/hub/tools.js';
-import { fixtureServer, REPO } from '../helpers/servers.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { readPrompts, readResources, readResourceTemplates, readTools } from '../../src/hub/tools.js';
+import { setDebug } from '../../src/shared/log.js';
+import { fixtureServer, REPO, referenceServer } from '../helpers/servers.js';
 
 const CORPUS = join(REPO, 'test/fixtures/corpus/github-mcp-server.tools.json');
 const HOSTILE = join(REPO, 'test/fixtures/hostile-tools.json');
@@ -158,5 +160,59 @@ describe('readTools', () => {
     const read = readTools(given as unknown[]);
     expect(read.tools).toEqual(want);
     expect(read.notes).toHaveLength(notes as number);
+  });
+});
+
+describe('listAll: instructions, resources, resource templates and prompts', () => {
+  it("carries server-everything's instructions and every offering next to its tools", async () => {
+    const hub = await started(referenceServer.everything('everything'));
+    const { tools, failures } = await hub.listAll();
+    expect(failures).toEqual([]);
+    const [everything] = tools;
+    expect(everything.tools.length).toBeGreaterThan(3);
+    expect(everything.instructions).toMatch(/^# Everything Server/);
+    expect(everything.prompts?.map((prompt) => prompt.name)).toContain('args-prompt');
+    expect(everything.prompts?.find((prompt) => prompt.name === 'args-prompt')?.arguments).toEqual([
+      { name: 'city', required: true },
+      { name: 'state', required: false },
+    ]);
+    expect(everything.resourceTemplates?.map((template) => template.uriTemplate)).toContain('demo://resource/dynamic/text/{resourceId}');
+    expect(everything.resources?.length).toBeGreaterThan(0);
+  });
+
+  it('a failing prompts/list is a --debug line: the tools and the other offerings stay', async () => {
+    const hub = await started(referenceServer.everything('everything'));
+    const request = Client.prototype.request;
+    vi.spyOn(Client.prototype, 'request').mockImplementation(function (this: Client, ...args: Parameters<Client['request']>) {
+      if (args[0].method === 'prompts/list') return Promise.reject(new Error('prompts are broken'));
+      return request.apply(this, args) as ReturnType<Client['request']>;
+    } as Client['request']);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    setDebug(true);
+    try {
+      const { tools, failures } = await hub.listAll();
+      expect(failures).toEqual([]);
+      expect(tools[0].tools.length).toBeGreaterThan(3);
+      expect(tools[0].prompts).toBeUndefined();
+      expect(tools[0].resourceTemplates?.length).toBeGreaterThan(0);
+      expect(tools[0].instructions).toBeDefined();
+    } finally {
+      setDebug(false);
+    }
+    expect(stderr.mock.calls.map((call) => String(call[0])).join('')).toMatch(
+      /server "everything": prompts\/list left out of the README: .*prompts are broken/,
+    );
+  });
+
+  it('reads entries leniently: no uri, uriTemplate or name drops the entry with a note', () => {
+    expect(readResources([{ uri: 'a://1', name: 'one', mimeType: 'x' }, { name: 'no uri' }, 'junk'])).toEqual({
+      resources: [{ uri: 'a://1', name: 'one' }],
+      notes: ['left out resources/list entry #2: it has no string "uri"', 'left out resources/list entry #3: it has no string "uri"'],
+    });
+    expect(readResourceTemplates([{ uriTemplate: 'a://{x}', description: 7 }, { uri: 'a://1' }]).resourceTemplates).toEqual([{ uriTemplate: 'a://{x}' }]);
+    expect(readPrompts([{ name: 'p', arguments: [{ name: 'a', required: 'yes' }, { required: true }, null] }, { description: 'no name' }])).toEqual({
+      prompts: [{ name: 'p', arguments: [{ name: 'a' }] }],
+      notes: ['left out prompts/list entry #2: it has no string "name"'],
+    });
   });
 });
