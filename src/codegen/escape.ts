@@ -19,6 +19,15 @@ function hex4(char: string): string {
 }
 
 /**
+ * Untrusted text with its line breaks as `\n` and hidden characters (bidi controls, zero-width
+ * characters, controls but tab) shown as `\uXXXX`: what any text runbyte writes for a reader
+ * goes through, so it cannot disguise what it says.
+ */
+export function visibleText(text: string): string {
+  return text.replace(LINE_BREAK, '\n').replace(HIDDEN, hex4);
+}
+
+/**
  * Normalises a description for a JSDoc comment: line breaks become `\n`, common indentation is
  * removed (docstrings), trailing spaces and surrounding blank lines go, runs of blank lines
  * become one. Then it is made safe: `*\/` cannot close the comment, a line starting with `@`

@@ -10,6 +10,7 @@ import { commentLine, docText, jsDoc, parseStringLiteral, stringLiteral, visible
 import { compareStrings } from '../shared/values.js';
 import { chooseNames, hashedName, namespaceIdentifier, namespaceIdentifiers, pascalCase, type NameChoice } from './naming.js';
 import { printDeclaration } from './type-layout.js';
+import { readmeText } from './readme.js';
 import { exportedFunction, importDeclaration, namespaceReExport, printFile, reExport, type Statement } from './source-file.js';
 import { SchemaConverter, type NameAllocator } from './schema.js';
 import { acceptsEmptyObject, isObjectLike, type TypeNode } from './type-node.js';
@@ -43,6 +44,11 @@ export interface ServerSummary {
   toolsHash: string;
   /** Sorted by name. */
   tools: ToolSummary[];
+  /**
+   * `shortHash` of `servers/<server>/README.md` (readme.ts) when there is one, so the lock, and a
+   * review of its diff, shows a changed instruction or prompt as plainly as a changed tool.
+   */
+  readmeHash?: string;
 }
 
 /** The config guarantees this (README.md, "Config": server names are safe names); checked again here. */
@@ -54,6 +60,11 @@ const NOT_AN_OBJECT = "The server's inputSchema does not describe an object.";
 const LOCK_FILE = 'runbyte.lock.json';
 /** The hash of a tool whose definition is not known: read back from its file, not listed. */
 export const UNKNOWN_HASH = 'unknown';
+
+/** The one file of a server's folder that is not code; written only when it has something to say. */
+export function readmePath(server: string): string {
+  return `servers/${server}/README.md`;
+}
 
 function assertServerName(server: string): void {
   if (typeof server !== 'string' || !SERVER_NAME.test(server)) {
@@ -112,10 +123,13 @@ export function generateServer(input: ServerTools): { files: GeneratedFile[]; su
     ...(exports.length > 0 ? exports.sort((a, b) => compareStrings(a.fn, b.fn)).map((e) => e.statement) : ['export {};']),
   ]);
   files.push({ path: `servers/${server}/index.ts`, text: index });
-  return {
-    files,
-    summary: { server, namespace: namespaceIdentifier(server), toolsHash, tools: summaries },
-  };
+  const summary: ServerSummary = { server, namespace: namespaceIdentifier(server), toolsHash, tools: summaries };
+  const readme = readmeText(input);
+  if (readme !== undefined) {
+    files.push({ path: readmePath(server), text: readme });
+    summary.readmeHash = shortHash(readme);
+  }
+  return { files, summary };
 }
 
 function uniqueTools(tools: ToolSpec[]): ToolSpec[] {
@@ -268,6 +282,8 @@ function lockText(summaries: ServerSummary[], generator: string): string {
     summaries.map((s) => [
       s.server,
       {
+        // Before `tools`: the keys stay sorted.
+        ...(s.readmeHash === undefined ? {} : { readmeHash: s.readmeHash }),
         tools: Object.fromEntries(
           [...s.tools].sort((a, b) => compareStrings(a.name, b.name)).map((t) => [t.name, { file: t.file, function: t.function, hash: t.hash }]),
         ),
@@ -306,7 +322,9 @@ export function parseLock(text: string): ServerSummary[] {
       tools.push({ name, function: tool.function, file: tool.file, hash: tool.hash, description: '' });
     }
     tools.sort((a, b) => compareStrings(a.name, b.name));
-    summaries.push({ server, namespace: namespaceIdentifier(server), toolsHash: entry.toolsHash, tools });
+    const summary: ServerSummary = { server, namespace: namespaceIdentifier(server), toolsHash: entry.toolsHash, tools };
+    if (typeof entry.readmeHash === 'string') summary.readmeHash = entry.readmeHash;
+    summaries.push(summary);
   }
   return summaries.sort((a, b) => compareStrings(a.server, b.server));
 }
@@ -316,7 +334,8 @@ const CALL_LINE = /^ {2}return callTool\(('(?:[^'\\\n]|\\.)*'), ('(?:[^'\\\n]|\\
 
 /**
  * One server's summary read back from its tool files as generateServer wrote them (`files`: the
- * `.ts` files of `servers/<server>/`, index.ts included or not): how a server that is down keeps
+ * `.ts` files of `servers/<server>/`, index.ts included or not, and its README.md if any, whose
+ * hash is kept): how a server that is down keeps
  * its place in `servers/index.ts` and the lock when the lock cannot be read. Names and files come
  * from each file's `callTool` line; definitions are not in the files, so every hash is
  * `UNKNOWN_HASH` (the next listing of the server replaces them). Files that are not tool files
@@ -338,7 +357,10 @@ export function summaryFromFiles(server: string, files: GeneratedFile[]): Server
   }
   tools.sort((a, b) => compareStrings(a.name, b.name));
   const toolsHash = shortHash(tools.map((tool) => [tool.name, tool.hash]));
-  return { server, namespace: namespaceIdentifier(server), toolsHash, tools };
+  const summary: ServerSummary = { server, namespace: namespaceIdentifier(server), toolsHash, tools };
+  const readme = files.find((file) => file.path === readmePath(server));
+  if (readme) summary.readmeHash = shortHash(readme.text);
+  return summary;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -9,6 +9,7 @@ export {
   generateSdk,
   generateServer,
   parseLock,
+  readmePath,
   summaryFromFiles,
   UNKNOWN_HASH,
   type GeneratedFile,
@@ -27,7 +28,8 @@ export {
   type NameChoice,
   type RenameReason,
 } from './naming.js';
-export { commentLine, docText, jsDoc, parseStringLiteral, stringLiteral, visibleJson } from './escape.js';
+export { MAX_ENTRIES, MAX_INSTRUCTIONS, MAX_LINE, readmeText } from './readme.js';
+export { commentLine, docText, jsDoc, parseStringLiteral, stringLiteral, visibleJson, visibleText } from './escape.js';
 export { OBJECT_MEMBERS, printType, propertyKey } from './type-layout.js';
 export { literalOf, MAX_DEPTH, SchemaConverter, schemaToTypeScript } from './schema.js';
 export type { TypeNode } from './type-node.js';

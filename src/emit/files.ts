@@ -123,15 +123,15 @@ export async function ownedFiles(outDir: string, scope: PruneScope = {}): Promis
 }
 
 /**
- * The `.ts` files directly in `servers/<server>/` (index.ts included), read through the jail;
- * what cannot be read is left out. Empty when there is no such folder.
+ * The `.ts` files directly in `servers/<server>/` (index.ts included) and its README.md, read
+ * through the jail; what cannot be read is left out. Empty when there is no such folder.
  */
 export async function readServerFiles(outDir: string, server: string): Promise<GeneratedFile[]> {
   const folder = sdkPath(outDir, `servers/${server}`);
   const entries = await listInside(outDir, folder).catch(() => []);
   const files: GeneratedFile[] = [];
   for (const entry of entries) {
-    if (entry.link || !entry.stats.isFile() || !entry.name.endsWith('.ts')) continue;
+    if (entry.link || !entry.stats.isFile() || !(entry.name.endsWith('.ts') || entry.name === 'README.md')) continue;
     const path = `${folder}/${entry.name}`;
     const text = await readInside(outDir, path).then(
       (data) => data.toString('utf8'),

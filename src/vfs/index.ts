@@ -93,7 +93,7 @@ export class Vfs {
       await listInside(root, rel).catch((error: unknown) => {
         throw refusal(error, virtual, { ENOENT: 'no such directory', ENOTDIR: 'not a directory; use read_file' });
       })
-    ).sort((a, b) => listOrder(a.name, b.name));
+    ).sort((a, b) => listOrder(a.name, b.name, virtual.startsWith('/servers/')));
 
     if (virtual === '/servers') {
       const lines: string[] = [];
@@ -175,8 +175,13 @@ function refusal(error: unknown, virtual: string, messages: Partial<Record<strin
   return new VfsError(`${virtual}: ${message ?? `cannot be read${code ? ` (${code})` : ''}`}`);
 }
 
-/** index.ts last, then by name: the tools come first, as an agent wants them. */
-function listOrder(a: string, b: string): number {
+/**
+ * In a server's folder README.md first (what the server says about itself is read before its
+ * tools); index.ts last, then by name: the tools come first, as an agent wants them.
+ */
+function listOrder(a: string, b: string, server = false): number {
+  if (server && a === 'README.md') return -1;
+  if (server && b === 'README.md') return 1;
   if (a === 'index.ts') return 1;
   if (b === 'index.ts') return -1;
   return compareStrings(a, b);

@@ -32,11 +32,20 @@ describe('runbyte generate (built CLI, reference servers)', () => {
       const tools = Object.values(lock.servers[server].tools) as { file: string }[];
       expect(tools.length).toBeGreaterThan(3);
       const files = readdirSync(join(out, 'servers', server))
-        .filter((f) => f !== 'index.ts')
+        .filter((f) => f !== 'index.ts' && f !== 'README.md')
         .sort();
       expect(files).toEqual(tools.map((tool) => tool.file.split('/').pop()).sort());
     }
     expect(readFileSync(join(out, 'servers/memory/createEntities.ts'), 'utf8')).toContain("callTool('memory', 'create_entities', args)");
+    // server-everything sends instructions and offers resources, templates and prompts: its README
+    // holds them, and the lock holds the README's hash.
+    const readme = readFileSync(join(out, 'servers/everything/README.md'), 'utf8');
+    expect(readme).toContain('## Instructions\n\n# Everything Server');
+    expect(readme).toMatch(/## Resource templates\n\n- demo:\/\/resource\/dynamic\/blob\/\{resourceId\} — Dynamic Blob Resource: /);
+    expect(readme).toMatch(/## Resources\n\n- demo:\/\/resource\/static\/document\//);
+    expect(readme).toContain('- args-prompt(city, state?) — A prompt with two arguments');
+    expect(readme).toContain('- simple-prompt() — A prompt with no arguments');
+    expect(lock.servers.everything.readmeHash).toMatch(/^sha256-/);
     const before = snapshotTree(out);
     const second = await runCli(['generate'], { cwd: dir });
     expect(second.code).toBe(0);

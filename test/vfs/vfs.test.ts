@@ -23,6 +23,8 @@ beforeAll(() => {
     '/** Not this one */\nexport interface ReadGraphArgs {}\n\n/**\n * Read the entire knowledge graph\n * @tool read_graph\n */\nexport function readGraph() {}\n',
   );
   writeFileSync(join(generatedDir, 'servers/memory/createEntities.ts'), 'export function createEntities() {}\n');
+  // What the server offers besides tools (codegen/readme.ts): listed first, never counted as a function.
+  writeFileSync(join(generatedDir, 'servers/memory/README.md'), '# memory\n');
   writeFileSync(join(generatedDir, 'servers/filesystem/index.ts'), '// index\n');
   writeFileSync(join(workspaceDir, 'notes.txt'), 'hello');
   writeFileSync(join(workspaceDir, 'skills/math.ts'), 'export const triple = (n: number) => n * 3;\n');
@@ -39,8 +41,8 @@ describe('list_directory', () => {
     ['', 'servers/\nworkspace/'],
     ['/servers', 'filesystem/ (0 functions)\nmemory/ (2 functions)\nindex.ts'],
     ['servers/', 'filesystem/ (0 functions)\nmemory/ (2 functions)\nindex.ts'],
-    ['/servers/memory', 'createEntities.ts\nreadGraph.ts\nindex.ts'],
-    ['/servers/filesystem/../memory', 'createEntities.ts\nreadGraph.ts\nindex.ts'],
+    ['/servers/memory', 'README.md\ncreateEntities.ts\nreadGraph.ts\nindex.ts'],
+    ['/servers/filesystem/../memory', 'README.md\ncreateEntities.ts\nreadGraph.ts\nindex.ts'],
     // Links that lead out are not listed (jail.ts); one that stays inside is listed as what it leads to.
     ['/workspace', 'link-in\nnotes.txt\nskills/'],
   ])('%s', async (path, want) => {
@@ -48,7 +50,9 @@ describe('list_directory', () => {
   });
 
   it('adds one-line descriptions from the JSDoc of each tool function', async () => {
-    expect(await vfs.list('/servers/memory', { withDescriptions: true })).toBe('createEntities.ts\nreadGraph.ts - Read the entire knowledge graph\nindex.ts');
+    expect(await vfs.list('/servers/memory', { withDescriptions: true })).toBe(
+      'README.md\ncreateEntities.ts\nreadGraph.ts - Read the entire knowledge graph\nindex.ts',
+    );
   });
 });
 
