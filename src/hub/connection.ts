@@ -1,5 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  McpError,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/types.js';
 import { messageOf, RunbyteError } from '../shared/errors.js';
@@ -12,7 +20,7 @@ import { type ProgressReport, ProgressRelays } from './progress.js';
 import { StderrTail } from './stderr.js';
 import { readPrompts, readResources, readResourceTemplates, readTools } from './tools.js';
 import { type Dialer, type Link, type LinkSession, StartError, within } from './transport.js';
-import type { CallOptions, LogEvent, ToolCallResult, ToolsChangedReason } from './types.js';
+import type { CallOptions, ClientRequest, LogEvent, ToolCallResult, ToolsChangedReason } from './types.js';
 import { describeValue, malformedProblem } from './wire.js';
 
 /** A restart is tried at most this often once a server has failed twice in a row. */
@@ -52,7 +60,17 @@ export interface ConnectionOptions {
   onToolsChanged: (server: string, reason: ToolsChangedReason) => void;
   /** A `notifications/message` from the server. */
   onLog: (event: LogEvent) => void;
+  /** A request the server sends to runbyte as its client: elicitation, sampling or roots (Hub.onClientRequest). */
+  onClientRequest: (server: string, request: ClientRequest, signal: AbortSignal) => Promise<unknown>;
 }
+
+/**
+ * What runbyte offers downstream servers as a client: each request is forwarded to the client of
+ * the execution that has a call in flight to the server (README.md, "The life of a request").
+ * Elicitation in form mode only: a URL elicitation would send the user to a page runbyte cannot
+ * vouch for.
+ */
+const CLIENT_CAPABILITIES = { elicitation: { form: {} }, sampling: {}, roots: { listChanged: false } };
 
 /** The limit of one request, and the setting it comes from, for the message when it fires. */
 interface Limit {
@@ -385,7 +403,14 @@ export class Connection {
   }
 
   private newSession(link: Link, attempts: Session[]): Session {
-    const client = new Client(this.options.clientInfo, { capabilities: {} });
+    const client = new Client(this.options.clientInfo, { capabilities: CLIENT_CAPABILITIES });
+    // Set on every new client, so a restarted server is answered like the first one.
+    client.setRequestHandler(ElicitRequestSchema, async ({ params }, extra) => this.clientRequest('elicitation/create', params, extra.signal) as never);
+    client.setRequestHandler(
+      CreateMessageRequestSchema,
+      async ({ params }, extra) => this.clientRequest('sampling/createMessage', params, extra.signal) as never,
+    );
+    client.setRequestHandler(ListRootsRequestSchema, async ({ params }, extra) => this.clientRequest('roots/list', params, extra.signal) as never);
     let markClosed!: () => void;
     const session: Session = {
       link,
@@ -418,6 +443,16 @@ export class Connection {
     attempts.push(session);
     this.opening.add(session);
     return session;
+  }
+
+  private async clientRequest(method: ClientRequest['method'], params: unknown, signal: AbortSignal): Promise<unknown> {
+    try {
+      return await this.options.onClientRequest(this.name, { method, params }, signal);
+    } catch (error) {
+      debug(`server "${this.name}": ${method} refused: ${messageOf(error)}`);
+      // A plain Error: the SDK sends its message as the JSON-RPC error's, unprefixed.
+      throw new Error(messageOf(error));
+    }
   }
 
   /** A session ended: if it was the live one and nobody asked, the next request restarts it. */

@@ -6,7 +6,7 @@ import type { ServerTools, ToolSpec } from '../shared/tool-spec.js';
 import { VERSION } from '../shared/version.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { logLine } from './describe.js';
-import type { CallOptions, HubOptions, LogEvent, ServerFailure, ToolCallResult, ToolsChangedReason } from './types.js';
+import type { CallOptions, ClientRequestHandler, HubOptions, LogEvent, ServerFailure, ToolCallResult, ToolsChangedReason } from './types.js';
 import { ResultChecks } from './validate.js';
 
 /** The SDK's default request timeout, kept as runbyte's default for one call or one list page. */
@@ -24,6 +24,7 @@ export class Hub {
   private readonly connectionOptions: ConnectionOptions;
   private readonly checks = new ResultChecks();
   private closing?: Promise<void>;
+  private clientRequests?: ClientRequestHandler;
 
   /** Nothing starts until `start()`. Server names must be unique (config/ guarantees it). */
   constructor(servers: ServerConfig[], options: HubOptions) {
@@ -34,6 +35,10 @@ export class Hub {
       clientInfo: { name: options.clientName ?? 'runbyte', version: options.clientVersion ?? VERSION },
       onToolsChanged: (server, reason) => this.toolsChanged(server, reason),
       onLog: (event) => this.logged(event),
+      onClientRequest: (server, request, signal) => {
+        if (!this.clientRequests) throw new Error(`no execution is running that could ask runbyte's client (${request.method})`);
+        return this.clientRequests(server, request, signal);
+      },
     };
     for (const config of servers) this.add(config);
   }
@@ -149,6 +154,19 @@ export class Hub {
   }
 
   /**
+   * Answers the requests servers send to runbyte as their client: `elicitation/create`,
+   * `sampling/createMessage` and `roots/list` (the hub declares all three). One handler: setting
+   * another replaces it. Without one, each is refused with a JSON-RPC error saying no execution
+   * could ask a client. Returns a function that removes the handler.
+   */
+  onClientRequest(handler: ClientRequestHandler): () => void {
+    this.clientRequests = handler;
+    return () => {
+      if (this.clientRequests === handler) this.clientRequests = undefined;
+    };
+  }
+
+  /**
    * Makes the hub match a new server list: servers that are gone or whose config changed are
    * closed, new and changed ones are connected. Returns the failures of those it connected.
    */
@@ -174,6 +192,7 @@ export class Hub {
     this.closing ??= (async () => {
       this.listeners.clear();
       this.logListeners.clear();
+      this.clientRequests = undefined;
       const all = [...this.connections.values()];
       const outcomes = await Promise.allSettled(all.map((connection) => connection.close()));
       outcomes.forEach((outcome, index) => {

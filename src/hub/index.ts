@@ -6,6 +6,9 @@ export { logLine } from './describe.js';
 export { hubOptions } from './options.js';
 export type {
   CallOptions,
+  ClientRequest,
+  ClientRequestHandler,
+  ClientRequestMethod,
   HubOptions,
   LogEvent,
   LoggingLevel,

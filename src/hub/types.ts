@@ -62,3 +62,19 @@ export interface CallOptions {
    */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }
+
+/** A request a downstream server sends to runbyte as its client (see Hub.onClientRequest). */
+export type ClientRequestMethod = 'elicitation/create' | 'sampling/createMessage' | 'roots/list';
+
+export interface ClientRequest {
+  method: ClientRequestMethod;
+  /** As the server sent them (the SDK has checked their shape). Untrusted. */
+  params: unknown;
+}
+
+/**
+ * Answers a server's client request; what it resolves with is the result sent back, what it
+ * throws becomes a JSON-RPC error whose message is the error's. `signal` aborts when the server
+ * cancels the request or its connection ends.
+ */
+export type ClientRequestHandler = (server: string, request: ClientRequest, signal: AbortSignal) => Promise<unknown>;

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { RunbyteConfig } from '../config/index.js';
 import { Executor, type ExecOutcome, type ExecuteOptions } from '../exec/index.js';
 import { generateWith, loadCodegen, type GenerateReport } from '../generate/index.js';
-import { Hub, hubOptions, logLine, type LogEvent, type ServerFailure } from '../hub/index.js';
+import { type ClientRequest, Hub, hubOptions, logLine, type LogEvent, type ServerFailure } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { debug, log } from '../shared/log.js';
 import type { VfsRoots } from '../vfs/roots.js';
@@ -15,10 +16,50 @@ export interface LiveOptions {
   regenerate?: boolean;
 }
 
-/** `Engine.execute`'s options: exec's, and where a run's downstream log messages go. */
+/** How a forwarded request is bounded: the run's cancel and what is left of its deadline. */
+export interface ForwardOptions {
+  signal: AbortSignal;
+  timeout: number;
+}
+
+/**
+ * The client of the session that runs the code (serve's `createSession`): what it declared, and
+ * the requests a downstream server may need forwarded to it.
+ */
+export interface RunClient {
+  supports(capability: 'elicitation' | 'sampling' | 'roots'): boolean;
+  elicit(params: unknown, options: ForwardOptions): Promise<unknown>;
+  sample(params: unknown, options: ForwardOptions): Promise<unknown>;
+  listRoots(options: ForwardOptions): Promise<unknown>;
+}
+
+/**
+ * `Engine.execute`'s options: exec's, where a run's downstream log messages go, and the client
+ * that answers the run's downstream servers' elicitation, sampling and roots requests (none for
+ * `runbyte run`: they are refused, and roots/list is answered with the config's folder).
+ */
 export interface EngineExecuteOptions extends ExecuteOptions {
   onLog?: (log: LogEvent) => void;
+  client?: RunClient;
 }
+
+/** One execution as the engine routes to it: its calls in flight per server, and its client. */
+interface Run {
+  /** Calls in flight per server. */
+  calling: Map<string, number>;
+  /** Per server, the sequence number of the run's latest call to it (the most recent run wins). */
+  latest: Map<string, number>;
+  client?: RunClient;
+  /** Aborts when the client cancels or the run ends: nothing forwarded outlives its run. */
+  signal: AbortSignal;
+  deadline: number;
+}
+
+const CAPABILITY: Record<ClientRequest['method'], 'elicitation' | 'sampling' | 'roots'> = {
+  'elicitation/create': 'elicitation',
+  'sampling/createMessage': 'sampling',
+  'roots/list': 'roots',
+};
 
 export interface EngineOptions {
   /** Regenerate the SDK at start: always (serve), never (--frozen), or only when there is none yet (run). */
@@ -60,6 +101,8 @@ function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
 export class Engine {
   readonly roots: VfsRoots;
   private live?: Promise<LiveSdk>;
+  private readonly runs = new Set<Run>();
+  private callCount = 0;
   private constructor(
     readonly config: RunbyteConfig,
     readonly hub: Hub,
@@ -70,6 +113,42 @@ export class Engine {
     private readonly early: { servers: Set<string>; stop: () => void },
   ) {
     this.roots = executorRoots(config);
+    hub.onClientRequest((server, request, signal) => this.forward(server, request, signal));
+  }
+
+  /**
+   * A downstream server's elicitation, sampling or roots request goes to the client of the run
+   * with a call in flight to that server (of several, the one whose call started last), as its
+   * log messages do: a server's request carries nothing else to attribute it by, and a session
+   * never sees another's. Refused in one sentence when no run is calling the server or its client
+   * lacks the capability; `roots/list` is then answered with the config's folder, but only for a
+   * run (before any run, a server keeps the folders it was started with). Bounded by the run's
+   * cancel, its deadline and the server's own cancel.
+   */
+  private async forward(server: string, request: ClientRequest, signal: AbortSignal): Promise<unknown> {
+    let run: Run | undefined;
+    for (const candidate of this.runs) {
+      if (!candidate.calling.get(server)) continue;
+      if (!run || (candidate.latest.get(server) ?? 0) > (run.latest.get(server) ?? 0)) run = candidate;
+    }
+    if (!run) throw new Error(`no execution is running that could ask runbyte's client (${request.method} from server "${server}")`);
+    const capability = CAPABILITY[request.method];
+    const client = run.client?.supports(capability) ? run.client : undefined;
+    if (!client) {
+      if (request.method === 'roots/list') return { roots: [{ uri: pathToFileURL(this.config.dir).href, name: 'runbyte config folder' }] };
+      throw new Error(`runbyte's client does not support ${capability}`);
+    }
+    const timeout = run.deadline - Date.now();
+    if (timeout <= 0) throw new Error(`the execution that could ask runbyte's client has run out of time (${request.method})`);
+    const options = { signal: AbortSignal.any([run.signal, signal]), timeout };
+    switch (request.method) {
+      case 'elicitation/create':
+        return client.elicit(request.params, options);
+      case 'sampling/createMessage':
+        return client.sample(request.params, options);
+      case 'roots/list':
+        return client.listRoots(options);
+    }
   }
 
   /** Connects to every server while TypeScript and Rspack load, then regenerates as asked. */
@@ -152,7 +231,16 @@ export class Engine {
     // Downstream log messages belong to the run that has a call in flight to their server (a server's
     // log carries no request of its own): they join that run's console block, capped like it, and
     // go to `onLog`. A message no run claims stays in runbyte's --debug log (hub/).
-    const calling = new Map<string, number>();
+    const ended = new AbortController();
+    const run: Run = {
+      calling: new Map(),
+      latest: new Map(),
+      client: options.client,
+      signal: options.signal ? AbortSignal.any([options.signal, ended.signal]) : ended.signal,
+      deadline: Date.now() + this.config.server.timeout * 1000,
+    };
+    const calling = run.calling;
+    this.runs.add(run);
     const lines: string[] = [];
     let room = this.config.sandbox.maxOutputChars;
     const stop = this.hub.onLog((log) => {
@@ -167,7 +255,10 @@ export class Engine {
       const outcome = await this.executor.execute(code, {
         ...options,
         onEvent: (event) => {
-          if (event.type === 'call-start') calling.set(event.server, (calling.get(event.server) ?? 0) + 1);
+          if (event.type === 'call-start') {
+            calling.set(event.server, (calling.get(event.server) ?? 0) + 1);
+            run.latest.set(event.server, ++this.callCount);
+          }
           if (event.type === 'call-end') calling.set(event.server, (calling.get(event.server) ?? 1) - 1);
           options.onEvent?.(event);
         },
@@ -176,6 +267,8 @@ export class Engine {
       return { ...outcome, console: [outcome.console, ...lines].filter(Boolean).join('\n') };
     } finally {
       stop();
+      this.runs.delete(run);
+      ended.abort(new Error('the execution has ended'));
     }
   }
 

@@ -5,7 +5,7 @@ import { messageOf } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { Vfs, VfsError } from '../vfs/index.js';
 import { FS_MODULE } from '../workspace/index.js';
-import type { Engine } from './engine.js';
+import type { Engine, RunClient } from './engine.js';
 import { INSTRUCTIONS, TOOLS } from './tools.js';
 
 /**
@@ -42,6 +42,7 @@ export function createSession(engine: Engine): Server {
             signal: extra.signal,
             onEvent: progress?.report,
             onLog: (log) => void server.sendLoggingMessage({ level: log.level, logger: log.server, data: log.data }).catch(() => undefined),
+            client: sessionClient(server),
           });
           // The client stops hearing a request's progress once it has the answer: send them first.
           await progress?.sent();
@@ -57,6 +58,19 @@ export function createSession(engine: Engine): Server {
     }
   });
   return server;
+}
+
+/**
+ * This session's client, for the requests downstream servers send during its runs (engine.ts,
+ * `forward`): only this session's Server ever carries them.
+ */
+function sessionClient(server: Server): RunClient {
+  return {
+    supports: (capability) => server.getClientCapabilities()?.[capability] !== undefined,
+    elicit: (params, options) => server.elicitInput(params as Parameters<Server['elicitInput']>[0], options),
+    sample: (params, options) => server.createMessage(params as Parameters<Server['createMessage']>[0], options),
+    listRoots: (options) => server.listRoots(undefined, options),
+  };
 }
 
 /** An argument the model got wrong, said in one plain sentence. */
