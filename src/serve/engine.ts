@@ -118,7 +118,8 @@ export class Engine {
 
   /**
    * A downstream server's elicitation, sampling or roots request goes to the client of the run
-   * with a call in flight to that server (of several, the one whose call started last), as its
+   * with a call in flight to that server (of several runs of one session, the one whose call
+   * started last; runs of two sessions at once: refused), as its
    * log messages do: a server's request carries nothing else to attribute it by, and a session
    * never sees another's. Refused in one sentence when no run is calling the server or its client
    * lacks the capability; `roots/list` is then answered with the config's folder, but only for a
@@ -127,11 +128,20 @@ export class Engine {
    */
   private async forward(server: string, request: ClientRequest, signal: AbortSignal): Promise<unknown> {
     let run: Run | undefined;
+    const sessions = new Set<RunClient | undefined>();
     for (const candidate of this.runs) {
       if (!candidate.calling.get(server)) continue;
+      sessions.add(candidate.client);
       if (!run || (candidate.latest.get(server) ?? 0) > (run.latest.get(server) ?? 0)) run = candidate;
     }
     if (!run) throw new Error(`no execution is running that could ask runbyte's client (${request.method} from server "${server}")`);
+    // Two sessions calling the same server at once: its request names neither, and one session
+    // must never answer (or see) another's. Refused rather than guessed; the agent can retry.
+    if (sessions.size > 1) {
+      throw new Error(
+        `two sessions are calling server "${server}" at once, so runbyte cannot tell whose client should answer ${request.method}; retry the call`,
+      );
+    }
     const capability = CAPABILITY[request.method];
     const client = run.client?.supports(capability) ? run.client : undefined;
     if (!client) {

@@ -27,6 +27,8 @@ export function createSession(engine: Engine): Server {
   const server = new Server({ name: 'runbyte', version: VERSION }, { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS });
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOLS.map((tool) => ({ ...tool })) }));
+  // One per session: the engine tells sessions apart by it.
+  const client = sessionClient(server);
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
     try {
@@ -42,7 +44,7 @@ export function createSession(engine: Engine): Server {
             signal: extra.signal,
             onEvent: progress?.report,
             onLog: (log) => void server.sendLoggingMessage({ level: log.level, logger: log.server, data: log.data }).catch(() => undefined),
-            client: sessionClient(server),
+            client,
           });
           // The client stops hearing a request's progress once it has the answer: send them first.
           await progress?.sent();

@@ -1,9 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { rmSync } from 'node:fs';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, isolatedEnv, reference, tempProject } from '../helpers/cli.js';
-import { texts } from '../helpers/serve.js';
+import { serveHttp, texts, type HttpServe } from '../helpers/serve.js';
 
 /** `runbyte serve` over stdio, in front of server-everything, driven by `client`. */
 async function serveWith(client: Client): Promise<Client> {
@@ -78,4 +80,50 @@ describe('a client that declares none of them', () => {
     // Refused at once, well before the execution's 15 s limit.
     expect(Date.now() - started).toBeLessThan(10_000);
   }, 30_000);
+});
+
+describe('two HTTP sessions at once', () => {
+  let serve: HttpServe;
+  let dir: string;
+  beforeAll(async () => {
+    dir = tempProject({ mcpServers: { everything: reference.everything() }, server: { timeout: 15 } }, 'capabilities-http');
+    serve = await serveHttp(dir);
+  }, 90_000);
+  afterAll(async () => {
+    await serve?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A session whose client answers elicitation with `name`, counting the requests it is asked. */
+  async function session(name: string): Promise<{ client: Client; asked: () => number }> {
+    let asked = 0;
+    const client = new Client({ name, version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, () => {
+      asked += 1;
+      return { action: 'accept', content: { name, check: true } };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(serve.url)));
+    return { client, asked: () => asked };
+  }
+
+  it('never hand one session the elicitation of another: each gets its own answer, or a refusal to retry', async () => {
+    const [ada, bob] = await Promise.all([session('Ada'), session('Bob')]);
+    const elicit =
+      "import { triggerElicitationRequest } from './servers/everything';\ntry {\n  return JSON.stringify(await triggerElicitationRequest({}));\n} catch (error) {\n  return `refused: ${(error as Error).message}`;\n}";
+    for (let round = 0; round < 3; round++) {
+      const [fromAda, fromBob] = await Promise.all([run(ada.client, elicit), run(bob.client, elicit)]);
+      expect(fromAda).not.toContain('Bob');
+      expect(fromBob).not.toContain('Ada');
+      for (const [text, own] of [
+        [fromAda, 'Ada'],
+        [fromBob, 'Bob'],
+      ] as const) {
+        expect(text.includes(own) || text.includes('two sessions are calling server \\"everything\\" at once')).toBe(true);
+      }
+    }
+    // Alone, a session is always answered by its own client.
+    expect(await run(ada.client, elicit)).toContain('Ada');
+    expect(ada.asked() + bob.asked()).toBeGreaterThan(0);
+    await Promise.all([ada.client.close(), bob.client.close()]);
+  }, 60_000);
 });
