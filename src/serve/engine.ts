@@ -53,6 +53,10 @@ interface Run {
   /** Aborts when the client cancels or the run ends: nothing forwarded outlives its run. */
   signal: AbortSignal;
   deadline: number;
+  /** Downstream log lines for its console block, and the characters still allowed there. */
+  logs: string[];
+  logRoom: number;
+  onLog?: (log: LogEvent) => void;
 }
 
 const CAPABILITY: Record<ClientRequest['method'], 'elicitation' | 'sampling' | 'roots'> = {
@@ -114,6 +118,26 @@ export class Engine {
   ) {
     this.roots = executorRoots(config);
     hub.onClientRequest((server, request, signal) => this.forward(server, request, signal));
+    hub.onLog((log) => this.deliverLog(log));
+  }
+
+  /**
+   * A downstream log message belongs to the runs with a call in flight to its server (a server's
+   * log carries no request of its own): it joins their console blocks, capped like them, and goes
+   * to their sessions. One no run claims stays in runbyte's --debug log.
+   */
+  private deliverLog(log: LogEvent): void {
+    let claimed = false;
+    for (const run of this.runs) {
+      if (!run.calling.get(log.server)) continue;
+      claimed = true;
+      const text = typeof log.data === 'string' ? log.data : JSON.stringify(log.data);
+      const line = `[${log.server} ${log.level}] ${text}`;
+      if (run.logRoom > 0) run.logs.push(line.length > run.logRoom ? `${line.slice(0, run.logRoom)}…` : line);
+      run.logRoom -= line.length + 1;
+      run.onLog?.(log);
+    }
+    if (!claimed) debug(logLine(log));
   }
 
   /**
@@ -238,9 +262,7 @@ export class Engine {
   async execute(code: string, options: EngineExecuteOptions = {}): Promise<ExecOutcome> {
     const live = await this.live?.catch(() => undefined);
     await live?.settled(2000);
-    // Downstream log messages belong to the run that has a call in flight to their server (a server's
-    // log carries no request of its own): they join that run's console block, capped like it, and
-    // go to `onLog`. A message no run claims stays in runbyte's --debug log (hub/).
+    // What the engine routes to this run while it runs: downstream logs and client requests.
     const ended = new AbortController();
     const run: Run = {
       calling: new Map(),
@@ -248,19 +270,12 @@ export class Engine {
       client: options.client,
       signal: options.signal ? AbortSignal.any([options.signal, ended.signal]) : ended.signal,
       deadline: Date.now() + this.config.server.timeout * 1000,
+      logs: [],
+      logRoom: this.config.sandbox.maxOutputChars,
+      onLog: options.onLog,
     };
     const calling = run.calling;
     this.runs.add(run);
-    const lines: string[] = [];
-    let room = this.config.sandbox.maxOutputChars;
-    const stop = this.hub.onLog((log) => {
-      if (!calling.get(log.server)) return debug(logLine(log));
-      const text = typeof log.data === 'string' ? log.data : JSON.stringify(log.data);
-      const line = `[${log.server} ${log.level}] ${text}`;
-      if (room > 0) lines.push(line.length > room ? `${line.slice(0, room)}…` : line);
-      room -= line.length + 1;
-      options.onLog?.(log);
-    });
     try {
       const outcome = await this.executor.execute(code, {
         ...options,
@@ -273,10 +288,9 @@ export class Engine {
           options.onEvent?.(event);
         },
       });
-      if (lines.length === 0) return outcome;
-      return { ...outcome, console: [outcome.console, ...lines].filter(Boolean).join('\n') };
+      if (run.logs.length === 0) return outcome;
+      return { ...outcome, console: [outcome.console, ...run.logs].filter(Boolean).join('\n') };
     } finally {
-      stop();
       this.runs.delete(run);
       ended.abort(new Error('the execution has ended'));
     }
