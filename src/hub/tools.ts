@@ -59,59 +59,46 @@ export function readTools(entries: unknown[]): ReadTools {
 }
 
 /**
- * The entries of every `resources/list` page, leniently: an entry without a string `uri` is
- * dropped (with a note), a non-string name or description is left out. Order is the server's;
- * codegen sorts.
+ * The entries of a paginated list that have a string `key`, each built by `build`; the others are
+ * dropped with a note naming the list and the entry's place. Order is the server's; codegen sorts.
  */
-export function readResources(entries: unknown[]): { resources: ResourceSpec[]; notes: string[] } {
+function readEntries<T>(entries: unknown[], method: string, key: string, build: (entry: Record<string, unknown>) => T): { kept: T[]; notes: string[] } {
   const notes: string[] = [];
-  const resources: ResourceSpec[] = [];
+  const kept: T[] = [];
   entries.forEach((entry, index) => {
-    if (!isObject(entry) || typeof entry.uri !== 'string') {
-      notes.push(`left out resources/list entry #${index + 1}: it has no string "uri"`);
-      return;
-    }
-    resources.push({ uri: entry.uri, ...texts(entry) });
+    if (isObject(entry) && typeof entry[key] === 'string') kept.push(build(entry));
+    else notes.push(`left out ${method} entry #${index + 1}: it has no string "${key}"`);
   });
-  return { resources, notes };
+  return { kept, notes };
+}
+
+/** `resources/list` entries, leniently: no string `uri`, dropped; a non-string name or description, left out. */
+export function readResources(entries: unknown[]): { resources: ResourceSpec[]; notes: string[] } {
+  const { kept, notes } = readEntries(entries, 'resources/list', 'uri', (entry) => ({ uri: entry.uri as string, ...texts(entry) }));
+  return { resources: kept, notes };
 }
 
 /** `resources/templates/list` entries, as readResources reads `resources/list` (keyed by `uriTemplate`). */
 export function readResourceTemplates(entries: unknown[]): { resourceTemplates: ResourceTemplateSpec[]; notes: string[] } {
-  const notes: string[] = [];
-  const resourceTemplates: ResourceTemplateSpec[] = [];
-  entries.forEach((entry, index) => {
-    if (!isObject(entry) || typeof entry.uriTemplate !== 'string') {
-      notes.push(`left out resources/templates/list entry #${index + 1}: it has no string "uriTemplate"`);
-      return;
-    }
-    resourceTemplates.push({ uriTemplate: entry.uriTemplate, ...texts(entry) });
-  });
-  return { resourceTemplates, notes };
+  const { kept, notes } = readEntries(entries, 'resources/templates/list', 'uriTemplate', (entry) => ({
+    uriTemplate: entry.uriTemplate as string,
+    ...texts(entry),
+  }));
+  return { resourceTemplates: kept, notes };
 }
 
-/**
- * `prompts/list` entries: an entry without a string name is dropped; of `arguments`, only
- * entries with a string name are kept, with `required` when it is a boolean.
- */
 export function readPrompts(entries: unknown[]): { prompts: PromptSpec[]; notes: string[] } {
-  const notes: string[] = [];
-  const prompts: PromptSpec[] = [];
-  entries.forEach((entry, index) => {
-    if (!isObject(entry) || typeof entry.name !== 'string') {
-      notes.push(`left out prompts/list entry #${index + 1}: it has no string "name"`);
-      return;
-    }
-    const prompt: PromptSpec = { name: entry.name };
+  const { kept, notes } = readEntries(entries, 'prompts/list', 'name', (entry) => {
+    const prompt: PromptSpec = { name: entry.name as string };
     if (typeof entry.description === 'string') prompt.description = entry.description;
     if (Array.isArray(entry.arguments)) {
       prompt.arguments = entry.arguments
         .filter((arg): arg is Record<string, unknown> => isObject(arg) && typeof arg.name === 'string')
         .map((arg): PromptArgumentSpec => ({ name: arg.name as string, ...(typeof arg.required === 'boolean' ? { required: arg.required } : {}) }));
     }
-    prompts.push(prompt);
+    return prompt;
   });
-  return { prompts, notes };
+  return { prompts: kept, notes };
 }
 
 function texts(entry: Record<string, unknown>): { name?: string; description?: string } {
