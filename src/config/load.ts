@@ -171,7 +171,17 @@ function resolveServer(name: string, raw: RawServer, dir: string, path: string, 
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new RunbyteError('CONFIG_INVALID', `${path}: ${field}.url: expected an http or https URL`);
     }
-    return { name, transport: type === 'sse' ? 'sse' : 'http', url, headers: expandMap(raw.headers, 'headers'), ...timeout };
+    const oauth =
+      raw.oauth === undefined
+        ? {}
+        : {
+            oauth: {
+              ...(raw.oauth.clientId === undefined ? {} : { clientId: expand(raw.oauth.clientId, `${field}.oauth.clientId`) }),
+              ...(raw.oauth.clientSecret === undefined ? {} : { clientSecret: expand(raw.oauth.clientSecret, `${field}.oauth.clientSecret`) }),
+              ...(raw.oauth.scopes === undefined ? {} : { scopes: raw.oauth.scopes }),
+            },
+          };
+    return { name, transport: type === 'sse' ? 'sse' : 'http', url, headers: expandMap(raw.headers, 'headers'), ...oauth, ...timeout };
   }
   const needs = type === 'stdio' ? '"command"' : type ? '"url"' : '"command" (stdio) or "url" (HTTP)';
   throw new RunbyteError('CONFIG_INVALID', `${path}: ${field}: expected ${needs}`);

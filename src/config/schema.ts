@@ -29,6 +29,18 @@ export const serverSchema = z
     cwd: z.string({ error: 'expected a string' }).optional(),
     url: z.string({ error: 'expected a string' }).optional(),
     headers: stringMap.optional(),
+    // OAuth for a remote server that needs a login (README.md, "Remote servers that need a login"):
+    // a pre-registered client and the scopes to ask for; without it the client registers itself.
+    oauth: z
+      .object(
+        {
+          clientId: z.string({ error: 'expected a string' }).min(1, { error: 'must not be empty' }).optional(),
+          clientSecret: z.string({ error: 'expected a string' }).optional(),
+          scopes: z.array(z.string(), { error: 'expected an array of strings' }).optional(),
+        },
+        { error: 'expected an object with clientId, clientSecret and scopes' },
+      )
+      .optional(),
     // The limit of one call to this server, in place of server.timeout (README.md, "Config").
     timeout: z
       .number({ error: 'expected a number of seconds (the limit of one call to this server)' })

@@ -19,8 +19,17 @@ export interface RemoteServerConfig {
   transport: 'http' | 'sse';
   url: string;
   headers: Record<string, string>;
+  /** `mcpServers.<name>.oauth`, `${VAR}` expanded; absent when not configured. */
+  oauth?: OAuthConfig;
   /** `mcpServers.<name>.timeout`: the limit of one call to this server, seconds; absent when not configured. */
   timeout?: number;
+}
+
+/** A pre-registered OAuth client and the scopes to request; without `clientId` the client registers itself. */
+export interface OAuthConfig {
+  clientId?: string;
+  clientSecret?: string;
+  scopes?: string[];
 }
 
 export interface RunbyteConfig {

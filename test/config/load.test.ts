@@ -84,6 +84,27 @@ describe('parseConfig', () => {
     expect(parseConfig('{"mcpServers":{},"sandbox":{"maxMediaBytes":0}}', PATH, {}).sandbox.maxMediaBytes).toBe(0);
   });
 
+  it("reads a remote server's oauth client, with ${VAR} expanded, and refuses a malformed one", () => {
+    const config = parseConfig(
+      JSON.stringify({
+        mcpServers: {
+          github: { url: 'http://127.0.0.1:1/mcp', oauth: { clientId: 'runbyte-cli', clientSecret: '${SECRET}', scopes: ['repo', 'read:org'] } },
+          linear: { url: 'http://127.0.0.1:2/mcp' },
+        },
+      }),
+      PATH,
+      { SECRET: 's3' },
+    );
+    expect(config.servers[0]).toMatchObject({ oauth: { clientId: 'runbyte-cli', clientSecret: 's3', scopes: ['repo', 'read:org'] } });
+    expect('oauth' in config.servers[1]!).toBe(false);
+    expect(failure('{"mcpServers":{"g":{"url":"http://x","oauth":{"scopes":"repo"}}}}').message).toBe(
+      '/project/runbyte.json: mcpServers.g.oauth.scopes: expected an array of strings',
+    );
+    expect(failure('{"mcpServers":{"g":{"url":"http://x","oauth":"yes"}}}').message).toBe(
+      '/project/runbyte.json: mcpServers.g.oauth: expected an object with clientId, clientSecret and scopes',
+    );
+  });
+
   it("reads a server's own call timeout (seconds), on stdio and remote servers, only when it is set", () => {
     const config = parseConfig(
       JSON.stringify({
