@@ -244,9 +244,29 @@ export class Connection {
 
   /** One `tools/call`; see Hub.callTool. */
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<ToolCallResult> {
-    const { signal, onProgress } = options;
+    const { onProgress } = options;
+    // A progressToken only when someone listens: a server may do extra work to report.
+    const relay = onProgress && this.progress.open((progress) => this.relayProgress(tool, progress, onProgress));
+    const params = { name: tool, arguments: args, ...(relay ? { _meta: { progressToken: relay.token } } : {}) };
+    try {
+      const result = await this.send('tools/call', params, `tool "${tool}"`, options);
+      const problem = malformedResult(result);
+      if (problem) throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" returned a malformed result: ${problem}`);
+      return result as ToolCallResult;
+    } finally {
+      relay?.release();
+    }
+  }
+
+  /**
+   * One request made on behalf of agent code (`tools/call`, `resources/read`, `prompts/get`, ...):
+   * restarts a dead server first, is bounded like a call (see Hub.callTool) and fails with
+   * RunbyteError('TOOL_FAILED') naming the server and `what`.
+   */
+  async send(method: string, params: Record<string, unknown>, what: string, options: CallOptions = {}): Promise<unknown> {
+    const { signal } = options;
     const limit = this.limit(options);
-    const cancelled = () => new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" was cancelled`, { cause: signal?.reason });
+    const cancelled = () => new RunbyteError('TOOL_FAILED', `server "${this.name}": ${what} was cancelled`, { cause: signal?.reason });
     if (signal?.aborted) throw cancelled();
     let session: Session;
     try {
@@ -254,15 +274,12 @@ export class Connection {
     } catch (error) {
       if (signal?.aborted) throw cancelled();
       const reason = error instanceof RunbyteError ? error.message.replace(`server "${this.name}": `, '') : String(error);
-      throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" is unavailable: ${reason}`, { cause: error });
+      throw new RunbyteError('TOOL_FAILED', `server "${this.name}": ${what} is unavailable: ${reason}`, { cause: error });
     }
     const link = linkAbort(signal);
-    // A progressToken only when someone listens: a server may do extra work to report.
-    const relay = onProgress && this.progress.open((progress) => this.relayProgress(tool, progress, onProgress));
-    const params = { name: tool, arguments: args, ...(relay ? { _meta: { progressToken: relay.token } } : {}) };
     let result: unknown;
     try {
-      result = await session.client.request({ method: 'tools/call', params }, ANY, {
+      result = await session.client.request({ method, params }, ANY, {
         signal: link.signal,
         timeout: limit.ms,
         // The limit is what the user configured for one call: a server that keeps reporting
@@ -271,15 +288,12 @@ export class Connection {
       });
     } catch (error) {
       if (signal?.aborted) throw cancelled();
-      throw new RunbyteError('TOOL_FAILED', await this.requestFailure(session, `tool "${tool}"`, error, true, limit), { cause: error });
+      throw new RunbyteError('TOOL_FAILED', await this.requestFailure(session, what, error, true, limit), { cause: error });
     } finally {
       link.release();
-      relay?.release();
     }
-    const problem = malformedResult(result);
-    if (problem) throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" returned a malformed result: ${problem}`);
     this.failures = 0;
-    return result as ToolCallResult;
+    return result;
   }
 
   /** Ends the session (and any being opened): the child is killed if it does not exit in time. */
