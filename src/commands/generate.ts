@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import type { RunbyteConfig } from '../config/index.js';
+import { findServer, type RunbyteConfig } from '../config/index.js';
 import { generate, type GenerateReport } from '../generate/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { formatChange, watchGenerate, type WatchEvent } from '../watch/index.js';
@@ -31,6 +31,8 @@ export default class Generate extends RunbyteCommand {
   async run(): Promise<GenerateReport> {
     const { flags } = await this.parse(Generate);
     const config = this.loadConfig(flags.config);
+    // Each --server is a configured server (a typo names the nearest one) before anything starts.
+    for (const name of flags.server ?? []) findServer(config, name);
     if (flags.watch) return this.watch(config, flags.out ? resolve(flags.out) : undefined, flags.server, flags);
     const report = await generate(config, {
       outDir: flags.out ? resolve(flags.out) : undefined,

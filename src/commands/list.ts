@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
+import { findServer } from '../config/index.js';
 import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
-import { RunbyteError } from '../shared/errors.js';
 import type { ToolAnnotations, ToolSpec } from '../shared/tool-spec.js';
 import { RunbyteCommand } from './base.js';
 
@@ -9,6 +9,8 @@ interface ListedServer {
   /** `annotations` as the server sent them (known keys only, `false` included), when it sent any. */
   tools: { name: string; description: string; annotations?: ToolAnnotations }[];
   error?: string;
+  /** `"disabled": true` in the config: not started, no tools listed. */
+  disabled?: true;
 }
 
 export default class List extends RunbyteCommand {
@@ -21,12 +23,9 @@ export default class List extends RunbyteCommand {
   async run(): Promise<{ servers: ListedServer[] }> {
     const { args, flags } = await this.parse(List);
     const config = this.loadConfig(flags.config);
-    const chosen = args.server ? config.servers.filter((server) => server.name === args.server) : config.servers;
-    if (args.server && chosen.length === 0) {
-      throw new RunbyteError('USAGE', `no server named "${args.server}" in ${config.path}`, {
-        suggestions: [`configured servers: ${config.servers.map((server) => server.name).join(', ') || '(none)'}`],
-      });
-    }
+    const disabled = config.disabledServers ?? [];
+    if (args.server && disabled.includes(args.server)) return this.renderDisabled([args.server]);
+    const chosen = args.server ? [findServer(config, args.server)] : config.servers;
     const hub = new Hub(chosen, hubOptions(config));
     let failures: ServerFailure[];
     let listed: Map<string, ToolSpec[]>;
@@ -48,6 +47,7 @@ export default class List extends RunbyteCommand {
       })),
       ...(failed.has(name) ? { error: failed.get(name) } : {}),
     }));
+
     if (failures.length > 0) process.exitCode = 1;
     if (!this.jsonEnabled()) {
       for (const server of servers) {
@@ -59,7 +59,14 @@ export default class List extends RunbyteCommand {
         for (const tool of server.tools) this.log(`  ${tool.name}${tool.description ? `  ${tool.description}` : ''}`);
       }
     }
-    return { servers };
+    const off = this.renderDisabled(args.server ? [] : disabled).servers;
+    return { servers: [...servers, ...off].sort((a, b) => (a.name < b.name ? -1 : 1)) };
+  }
+
+  /** `name (disabled)` for each server the config switches off (`"disabled": true`): never started. */
+  private renderDisabled(names: string[]): { servers: ListedServer[] } {
+    if (!this.jsonEnabled()) for (const name of names) this.log(`${name} (disabled)`);
+    return { servers: names.map((name) => ({ name, disabled: true, tools: [] })) };
   }
 }
 

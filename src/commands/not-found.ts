@@ -1,12 +1,15 @@
 import type { Hook } from '@oclif/core';
 import askDidYouMean from '@oclif/plugin-not-found';
+import { closest } from '../shared/suggest.js';
 
 /**
  * `runbyte lst`. At a terminal, oclif's not-found plugin asks "Did you mean list?" and runs it when
  * told yes. Anywhere else (a script, an agent, CI) the plugin names no command at all, so the
  * suggestion is written here: one line, and exit 2 like every usage error (README.md, Commands).
- * This hook is package.json's `oclif.hooks.command_not_found`; the plugin is a dependency but not
- * in `oclif.plugins`, or its hook would run beside this one and print its own lines too.
+ * The nearest command is runbyte's one did-you-mean rule (shared/suggest.ts): the plugin keeps
+ * its matcher private (its package exports only the hook). This hook is package.json's
+ * `oclif.hooks.command_not_found`; the plugin is a dependency but not in `oclif.plugins`, or its
+ * hook would run beside this one and print its own lines too.
  */
 const hook: Hook.CommandNotFound = async function (options) {
   const commands = options.config.commands.filter((command) => !command.hidden).flatMap((command) => [command.id, ...command.aliases]);
@@ -31,30 +34,3 @@ const hook: Hook.CommandNotFound = async function (options) {
 };
 
 export default hook;
-
-/**
- * The command nearest to what was typed, by edit distance, when it is near enough to be a typo
- * (at most half its letters changed). Written here because the plugin keeps its own matcher
- * private (its package exports only the hook).
- */
-function closest(typed: string, commands: string[]): string | undefined {
-  let best: { command: string; distance: number } | undefined;
-  for (const command of commands) {
-    const distance = editDistance(typed, command);
-    if (!best || distance < best.distance) best = { command, distance };
-  }
-  return best && best.distance <= Math.ceil(best.command.length / 2) ? best.command : undefined;
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions, one row at a time. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}

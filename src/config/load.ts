@@ -3,7 +3,17 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { RunbyteError } from '../shared/errors.js';
-import { configSchema, type RawServer } from './schema.js';
+import { closest } from '../shared/suggest.js';
+import {
+  configSchema,
+  oauthSchema,
+  type RawServer,
+  sandboxSchema,
+  serverSchema,
+  serverSettingsSchema,
+  IGNORED_SERVER_KEYS,
+  IGNORED_TOP_KEYS,
+} from './schema.js';
 import type { RunbyteConfig, ServerConfig } from './types.js';
 
 export interface FindOptions {
@@ -65,25 +75,36 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
   }
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) {
-    throw new RunbyteError('CONFIG_INVALID', `${path}: ${describeIssue(parsed.error.issues[0]!)}`, {
+    const issue = parsed.error.issues[0]!;
+    const unknown = issue.code === 'unrecognized_keys' ? unknownKey(issue.path, issue.keys[0]!) : undefined;
+    throw new RunbyteError('CONFIG_INVALID', `${path}: ${unknown?.message ?? describeIssue(issue)}`, {
       cause: parsed.error,
+      ...(unknown?.suggestion ? { suggestions: [unknown.suggestion] } : {}),
     });
   }
   const raw = parsed.data;
+  // VS Code's .vscode/mcp.json calls the list `servers`; errors name the key the file uses.
+  const listKey = raw.servers !== undefined ? 'servers' : 'mcpServers';
+  const entries = (raw.servers ?? raw.mcpServers)!;
   const dir = dirname(path);
   // ${RUNBYTE_CONFIG_DIR} is always defined: the folder of the config file, for servers that
   // need an absolute path (server-memory's MEMORY_FILE_PATH, for one).
   const vars = { ...env, RUNBYTE_CONFIG_DIR: dir };
   const expand = (value: string, field: string) => expandVars(value, field, path, vars);
 
-  const names = Object.keys(raw.mcpServers).sort();
-  checkServerNames(names, path);
-  const servers = names.map((name) => resolveServer(name, raw.mcpServers[name]!, dir, path, expand));
+  const names = Object.keys(entries).sort();
+  checkServerNames(names, path, listKey);
+  // A disabled server is left out of everything (hub, SDK, serve); only `list` names it.
+  const disabledServers = names.filter((name) => entries[name]!.disabled === true);
+  const servers = names
+    .filter((name) => entries[name]!.disabled !== true)
+    .map((name) => resolveServer(name, entries[name]!, dir, path, expand, `${listKey}.${name}`));
 
   return {
     path,
     dir,
     servers,
+    disabledServers,
     outDir: resolve(dir, expand(raw.outDir ?? 'generated', 'outDir')),
     workspaceDir: resolve(dir, expand(raw.workspaceDir ?? '.runbyte/workspace', 'workspaceDir')),
     server: {
@@ -106,38 +127,58 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const field = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') return `${field || '(top level)'}: unknown field(s) ${issue.keys.join(', ')}`;
   if (!field) return issue.message;
   return `${field}: ${issue.message}`;
+}
+
+const shapeKeys = (schema: { shape: object }, ignored: readonly string[] = []) => Object.keys(schema.shape).filter((key) => !ignored.includes(key));
+
+/**
+ * `sandbox.memoryMB: unknown key; did you mean "memoryMb"?`. The keys offered are those of the
+ * object the key was found in, from the schema itself (never the ones ignored on purpose).
+ */
+function unknownKey(at: PropertyKey[], key: string): { message: string; suggestion?: string } {
+  const parent = at.map(String);
+  let known: string[] = [];
+  if (parent.length === 0) known = shapeKeys(configSchema, IGNORED_TOP_KEYS);
+  else if (parent.length === 1 && parent[0] === 'server') known = shapeKeys(serverSettingsSchema);
+  else if (parent.length === 1 && parent[0] === 'sandbox') known = shapeKeys(sandboxSchema);
+  else if (parent.length === 2) known = shapeKeys(serverSchema, [...IGNORED_SERVER_KEYS, 'envFile']);
+  else if (parent.length === 3 && parent[2] === 'oauth') known = shapeKeys(oauthSchema);
+  const field = [...parent, key].join('.');
+  const guess = closest(key, known);
+  return {
+    message: `${field}: unknown key${guess ? `; did you mean "${guess}"?` : ''}`,
+    suggestion: guess ? undefined : `known keys here: ${known.join(', ')}`,
+  };
 }
 
 /** A server name becomes a directory and an import path (README.md, "Config"). */
 export const SAFE_SERVER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
-function checkServerNames(names: string[], path: string): void {
+function checkServerNames(names: string[], path: string, listKey: string): void {
   const seen = new Map<string, string>();
   for (const name of names) {
     if (!SAFE_SERVER_NAME.test(name)) {
       throw new RunbyteError(
         'CONFIG_INVALID',
-        `${path}: mcpServers.${JSON.stringify(name)}: a server name must start with a letter and use only letters, digits, "-" and "_" (at most 64)`,
+        `${path}: ${listKey}.${JSON.stringify(name)}: a server name must start with a letter and use only letters, digits, "-" and "_" (at most 64)`,
       );
     }
     if (name.toLowerCase() === 'index') {
-      throw new RunbyteError('CONFIG_INVALID', `${path}: mcpServers.${name}: "index" is reserved for servers/index.ts`);
+      throw new RunbyteError('CONFIG_INVALID', `${path}: ${listKey}.${name}: "index" is reserved for servers/index.ts`);
     }
     const folded = name.toLowerCase();
     const other = seen.get(folded);
     if (other) {
-      throw new RunbyteError('CONFIG_INVALID', `${path}: mcpServers.${name}: differs from "${other}" only in case; their folders would collide`);
+      throw new RunbyteError('CONFIG_INVALID', `${path}: ${listKey}.${name}: differs from "${other}" only in case; their folders would collide`);
     }
     seen.set(folded, name);
   }
 }
 
-function resolveServer(name: string, raw: RawServer, dir: string, path: string, expand: (value: string, field: string) => string): ServerConfig {
-  const field = `mcpServers.${name}`;
-  const type = raw.type === 'streamable-http' ? 'http' : raw.type;
+function resolveServer(name: string, raw: RawServer, dir: string, path: string, expand: (value: string, field: string) => string, field: string): ServerConfig {
+  const type = raw.type === 'streamable-http' || raw.type === 'streamableHttp' ? 'http' : raw.type;
   const expandMap = (map: Record<string, string> | undefined, key: string) =>
     Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, expand(v, `${field}.${key}.${k}`)]));
   // Only when configured: a server without it follows server.timeout (hub/options.ts).

@@ -37,8 +37,13 @@ export interface RunbyteConfig {
   path: string;
   /** Its folder: relative paths in the file are relative to it. */
   dir: string;
-  /** Sorted by name. */
+  /** Sorted by name; without the disabled ones. */
   servers: ServerConfig[];
+  /**
+   * Servers configured with `"disabled": true`, sorted: started nowhere, named by `runbyte list`.
+   * Always set by loadConfig; optional so configs built in code need not name it.
+   */
+  disabledServers?: string[];
   outDir: string;
   workspaceDir: string;
   server: {
