@@ -209,37 +209,52 @@ export class Connection {
 
   /** Every page of a paginated list request: the entries under `key` of each page, in order. */
   private async readPages(session: Session, method: string, key: string): Promise<unknown[]> {
-    const entries: unknown[] = [];
-    const cursors = new Set<string>();
-    let cursor: string | undefined;
     const limit = this.limit();
-    for (let page = 1; ; page++) {
-      let result: unknown;
+    return this.pages(method, key, async (params) => {
       try {
-        result = await session.client.request({ method, params: cursor === undefined ? {} : { cursor } }, ANY, {
-          timeout: limit.ms,
-        });
+        return await session.client.request({ method, params }, ANY, { timeout: limit.ms });
       } catch (error) {
         throw new RunbyteError('SERVER_FAILED', await this.requestFailure(session, method, error, false, limit), {
           cause: error,
         });
       }
+    });
+  }
+
+  /** Follows `nextCursor` from page to page, asking each with `page`; a cursor seen twice ends it. */
+  private async pages(method: string, key: string, page: (params: { cursor?: string }) => Promise<unknown>): Promise<unknown[]> {
+    const entries: unknown[] = [];
+    const cursors = new Set<string>();
+    let cursor: string | undefined;
+    for (let number = 1; ; number++) {
+      const result = await page(cursor === undefined ? {} : { cursor });
       const items = isObject(result) ? result[key] : undefined;
       if (!isObject(result) || !Array.isArray(items)) {
-        throw new RunbyteError('SERVER_FAILED', `server "${this.name}": ${method} page ${page} has no "${key}" array`);
+        throw new RunbyteError('SERVER_FAILED', `server "${this.name}": ${method} page ${number} has no "${key}" array`);
       }
       entries.push(...items);
       const next = result.nextCursor;
       // An empty cursor is read as "no more pages", as several servers send it that way.
       if (typeof next !== 'string' || next === '') break;
-      if (cursors.has(next) || page >= MAX_PAGES) {
-        log(`server "${this.name}": ${method} keeps paging (cursor ${JSON.stringify(next.slice(0, 40))}); stopped after page ${page}`);
+      if (cursors.has(next) || number >= MAX_PAGES) {
+        log(`server "${this.name}": ${method} keeps paging (cursor ${JSON.stringify(next.slice(0, 40))}); stopped after page ${number}`);
         break;
       }
       cursors.add(next);
       cursor = next;
     }
     return entries;
+  }
+
+  /** Every page of a list request made on behalf of agent code, each sent as `send` sends: the entries under `key`. */
+  async sendPaged(method: string, key: string, options: CallOptions = {}): Promise<unknown[]> {
+    return this.pages(method, key, (params) => this.send(method, params, method, options));
+  }
+
+  /** The capabilities the server declared, once it is connected (a dead server is restarted first). */
+  async capabilities(): Promise<Record<string, unknown>> {
+    const session = await this.ready();
+    return (session.client.getServerCapabilities() ?? {}) as Record<string, unknown>;
   }
 
   /** One `tools/call`; see Hub.callTool. */

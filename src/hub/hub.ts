@@ -6,8 +6,11 @@ import type { ServerTools, ToolSpec } from '../shared/tool-spec.js';
 import { VERSION } from '../shared/version.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { logLine } from './describe.js';
-import type { CallOptions, ClientRequestHandler, HubOptions, LogEvent, ServerFailure, ToolCallResult, ToolsChangedReason } from './types.js';
+import type { CallOptions, ClientRequestHandler, HubOptions, LogEvent, OfferingRequest, ServerFailure, ToolCallResult, ToolsChangedReason } from './types.js';
 import { ResultChecks } from './validate.js';
+
+/** Where each listing keeps its entries. */
+const LIST_KEYS = { 'resources/list': 'resources', 'resources/templates/list': 'resourceTemplates', 'prompts/list': 'prompts' } as const;
 
 /** The SDK's default request timeout, kept as runbyte's default for one call or one list page. */
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -124,6 +127,32 @@ export class Hub {
   async callTool(server: string, tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<ToolCallResult> {
     const result = await this.connection(server, 'TOOL_FAILED', tool).callTool(tool, args, options);
     return this.checks.check(server, tool, result);
+  }
+
+  /**
+   * One request of agent code for what a server offers besides tools: a listing resolves with its
+   * entries of every page (`resources/list` → the `resources`), a read or a prompt with the result
+   * as sent. Bounded, cancelled and restarted like `callTool`; rejects with
+   * RunbyteError('TOOL_FAILED') naming the server, also when it declares no resources or prompts.
+   */
+  async offering(server: string, request: OfferingRequest, options: CallOptions = {}): Promise<unknown> {
+    const connection = this.connection(server, 'TOOL_FAILED');
+    const kind = request.method.startsWith('resources/') ? 'resources' : 'prompts';
+    let capabilities: Record<string, unknown>;
+    try {
+      capabilities = await connection.capabilities();
+    } catch (error) {
+      throw new RunbyteError('TOOL_FAILED', messageOf(error), { cause: error });
+    }
+    if (!capabilities[kind]) throw new RunbyteError('TOOL_FAILED', `server "${server}" offers no ${kind}`);
+    switch (request.method) {
+      case 'resources/read':
+        return connection.send(request.method, request.params, `resource ${JSON.stringify(request.params.uri)}`, options);
+      case 'prompts/get':
+        return connection.send(request.method, request.params, `prompt ${JSON.stringify(request.params.name)}`, options);
+      default:
+        return connection.sendPaged(request.method, LIST_KEYS[request.method], options);
+    }
   }
 
   /**

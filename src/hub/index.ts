@@ -12,6 +12,7 @@ export type {
   HubOptions,
   LogEvent,
   LoggingLevel,
+  OfferingRequest,
   ServerFailure,
   ToolCallResult,
   ToolContent,

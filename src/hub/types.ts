@@ -63,6 +63,15 @@ export interface CallOptions {
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }
 
+/**
+ * What agent code may ask a server besides `tools/call` (the `@runbyte/mcp` module, README.md,
+ * "Resources and prompts"): a listing (every page), a resource's contents, or a prompt's messages.
+ */
+export type OfferingRequest =
+  | { method: 'resources/list' | 'resources/templates/list' | 'prompts/list' }
+  | { method: 'resources/read'; params: { uri: string } }
+  | { method: 'prompts/get'; params: { name: string; arguments?: Record<string, string> } };
+
 /** A request a downstream server sends to runbyte as its client (see Hub.onClientRequest). */
 export type ClientRequestMethod = 'elicitation/create' | 'sampling/createMessage' | 'roots/list';
 

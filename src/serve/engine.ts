@@ -2,14 +2,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RunbyteConfig } from '../config/index.js';
-import { Executor, type ExecOutcome, type ExecuteOptions } from '../exec/index.js';
+import { Executor, type ExecOutcome, type ExecuteOptions, type ExtraModule } from '../exec/index.js';
 import { generateWith, loadCodegen, type GenerateReport } from '../generate/index.js';
 import { type ClientRequest, Hub, hubOptions, logLine, type LogEvent, type ServerFailure } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { debug, log } from '../shared/log.js';
 import type { VfsRoots } from '../vfs/roots.js';
 import { LiveSdk } from '../watch/index.js';
-import { createWorkspace } from '../workspace/index.js';
+import { createWorkspace, FS_MODULE } from '../workspace/index.js';
+import { MCP_MODULE, offeringsHost } from './offerings.js';
 
 export interface LiveOptions {
   /** Rewrite a server's SDK files on its tools/list_changed; default true (false for `serve --frozen`). */
@@ -80,6 +81,9 @@ function executorRoots(config: RunbyteConfig): VfsRoots {
   return { generatedDir: config.outDir, workspaceDir: config.workspaceDir };
 }
 
+/** The modules agent code imports by name: checked and bundled by the executor, shown by the vfs. */
+export const AGENT_MODULES: ExtraModule[] = [FS_MODULE, MCP_MODULE];
+
 function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
   const workspace = createWorkspace({
     dir: config.workspaceDir,
@@ -96,8 +100,8 @@ function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
       maxMediaBytes: config.sandbox.maxMediaBytes,
     },
     callTool: (server, tool, args, signal, call) => hub.callTool(server, tool, args, { signal, onProgress: call?.onProgress }),
-    host: workspace.host,
-    modules: workspace.modules,
+    host: { ...workspace.host, ...offeringsHost(hub) },
+    modules: AGENT_MODULES,
     keepOversized: workspace.keepOversized,
   });
 }

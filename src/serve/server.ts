@@ -4,8 +4,7 @@ import type { ExecOutcome, RunEvent } from '../exec/index.js';
 import { messageOf } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { Vfs, VfsError } from '../vfs/index.js';
-import { FS_MODULE } from '../workspace/index.js';
-import type { Engine, RunClient } from './engine.js';
+import { AGENT_MODULES, type Engine, type RunClient } from './engine.js';
 import { INSTRUCTIONS, TOOLS } from './tools.js';
 
 /**
@@ -21,7 +20,7 @@ export const MAX_MESSAGE_BYTES = 4 * 2 ** 20;
  */
 export function createSession(engine: Engine): Server {
   // The module agents import by name, shown where the type-checker reads it (src/vfs/roots.ts, modulePath).
-  const vfs = new Vfs(engine.roots, { modules: [FS_MODULE] });
+  const vfs = new Vfs(engine.roots, { modules: AGENT_MODULES });
   // `logging`: downstream servers' log messages of a run are forwarded as notifications/message; the
   // SDK answers logging/setLevel and filters by the level the client set.
   const server = new Server({ name: 'runbyte', version: VERSION }, { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS });
