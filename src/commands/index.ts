@@ -1,3 +1,4 @@
+import Call from './call.js';
 import Generate from './generate.js';
 import List from './list.js';
 import Run from './run.js';
@@ -5,6 +6,7 @@ import Serve from './serve.js';
 
 /** oclif's explicit command discovery (package.json "oclif.commands"). */
 export const COMMANDS = {
+  call: Call,
   generate: Generate,
   list: List,
   run: Run,

@@ -35,21 +35,7 @@ interface Entry {
  */
 export class ResultChecks {
   private readonly servers = new Map<string, Map<string, Entry>>();
-  private readonly ajv = new Ajv({
-    strict: false,
-    // The first error is all the message names; stopping there is also the cheapest.
-    allErrors: false,
-    // A server's schema is validated by compiling it; meta-validation would reject legal drafts
-    // Ajv does not know (2019-09 `$schema`) instead of checking what it can.
-    validateSchema: false,
-    // Schemas with an $id are compiled for one tool, not registered: two servers may reuse an $id.
-    addUsedSchema: false,
-    // `format` is not checked: no format changes the TypeScript type a result is promised as,
-    // and Ajv's format checks would be one more regular expression per string on the hot path.
-    validateFormats: false,
-    logger: false,
-    code: { regExp: safeRegExp },
-  });
+  private readonly ajv = schemaAjv();
 
   /** The tools of one listing of `server`: schemas that changed start over, tools gone are dropped. */
   listed(server: string, tools: ToolSpec[]): void {
@@ -118,6 +104,28 @@ export class ResultChecks {
   }
 }
 
+/**
+ * An Ajv for schemas a server sent (outputSchema here, inputSchema in call-one.ts): lenient about
+ * the schema, safe against it, and stopping at the first error.
+ */
+export function schemaAjv(): Ajv {
+  return new Ajv({
+    strict: false,
+    // The first error is all the message names; stopping there is also the cheapest.
+    allErrors: false,
+    // A server's schema is validated by compiling it; meta-validation would reject legal drafts
+    // Ajv does not know (2019-09 `$schema`) instead of checking what it can.
+    validateSchema: false,
+    // Schemas with an $id are compiled for one tool, not registered: two servers may reuse an $id.
+    addUsedSchema: false,
+    // `format` is not checked: no format changes the TypeScript type a result is promised as,
+    // and Ajv's format checks would be one more regular expression per string on the hot path.
+    validateFormats: false,
+    logger: false,
+    code: { regExp: safeRegExp },
+  });
+}
+
 /** Ajv's regular expression engine, refusing patterns with nested quantifiers (`code` is for Ajv's standalone output, unused here). */
 const safeRegExp = Object.assign(
   (pattern: string, flags: string): RegExp => {
@@ -127,18 +135,21 @@ const safeRegExp = Object.assign(
   { code: 'new RegExp' },
 );
 
-/** The first Ajv error in plain words: `structuredContent.items[0].price must be number (got string)`. */
-export function describeError(error: ErrorObject | undefined, data: unknown): string {
-  if (!error) return 'structuredContent is invalid';
+/**
+ * The first Ajv error in plain words: `structuredContent.items[0].price must be number (got string)`.
+ * `root` names the checked value; '' names properties alone (`items[0].price`, `the value` at the top).
+ */
+export function describeError(error: ErrorObject | undefined, data: unknown, root = 'structuredContent'): string {
+  if (!error) return `${root || 'the value'} is invalid`;
   const segments = error.instancePath === '' ? [] : error.instancePath.slice(1).split('/').map(unescapePointer);
-  const at = `structuredContent${segments.map(pathSegment).join('')}`;
+  const at = pathOf(root, segments);
   const value = valueAt(data, segments);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'type':
       return `${at} must be ${String(params.type).replaceAll(',', ' or ')} (got ${kindOf(value)})`;
     case 'required':
-      return `${at}${pathSegment(String(params.missingProperty))} is missing`;
+      return `${pathOf(root, [...segments, String(params.missingProperty)])} is missing`;
     case 'additionalProperties':
       return `${at} has a property the schema does not allow: ${JSON.stringify(params.additionalProperty)}`;
     case 'enum':
@@ -148,6 +159,12 @@ export function describeError(error: ErrorObject | undefined, data: unknown): st
     default:
       return `${at} ${error.message ?? `fails "${error.keyword}"`} (got ${short(value)})`;
   }
+}
+
+function pathOf(root: string, segments: string[]): string {
+  const path = `${root}${segments.map(pathSegment).join('')}`;
+  if (root !== '') return path;
+  return path === '' ? 'the value' : path.replace(/^\./, '');
 }
 
 function unescapePointer(segment: string): string {
