@@ -214,8 +214,8 @@ const HINT_TAGS = [
 const TITLE_MAX = 80;
 
 /**
- * One line of JSDoc tags for a tool's annotations: each hint the server sent as `true`, then
- * `@title` with the annotations' title when it says something neither the name nor `shown` (the
+ * One line of JSDoc tags for a tool's annotations: each hint the server sent as `true`, `@task`
+ * for a tool the server runs only as a task, then `@title` with the annotations' title when it says something neither the name nor `shown` (the
  * text already above the line) does. A hint that is `false` or absent is left out
  * (`destructiveHint: false` would only add noise). The title comes last, is cut to `TITLE_MAX`
  * characters, and every `@` in it is escaped, so it cannot end in a tag of its own. '' when
@@ -224,6 +224,8 @@ const TITLE_MAX = 80;
 export function annotationLine(tool: ToolSpec, shown = ''): string {
   const annotations: Record<string, unknown> = typeof tool.annotations === 'object' && tool.annotations !== null ? { ...tool.annotations } : {};
   const tags: string[] = HINT_TAGS.filter(([hint]) => annotations[hint] === true).map(([, tag]) => tag);
+  // Called as an MCP task and awaited until it ends: it may take long.
+  if (tool.taskSupport === 'required') tags.push('@task');
   const title = textOf(annotations.title).trim();
   if (title !== '' && title !== tool.name && docText(title) !== shown) {
     const chars = [...title];

@@ -85,6 +85,8 @@ interface Session extends LinkSession {
   isClosed: boolean;
   /** Why the transport closed the connection itself, when it says so. */
   resetReason?: string;
+  /** The tools the server runs only as tasks, from this session's latest listing; unset before one. */
+  taskTools?: Set<string>;
   shutdown?: Promise<void>;
 }
 
@@ -92,6 +94,8 @@ interface Session extends LinkSession {
 interface Fault {
   cause: string;
   tail: string[];
+  /** Only the user can fix it (a login; Dialer.needsUser): said as is, and retried at the next request. */
+  needsUser?: boolean;
 }
 
 class ConnectTimeout extends Error {}
@@ -151,6 +155,7 @@ export class Connection {
     this.failures = 0;
     const { tools, notes } = readTools(entries);
     for (const note of notes) log(`server "${this.name}": ${note}`);
+    session.taskTools = new Set(tools.filter((tool) => tool.taskSupport === 'required').map((tool) => tool.name));
     return tools;
   }
 
@@ -264,7 +269,7 @@ export class Connection {
     const relay = onProgress && this.progress.open((progress) => this.relayProgress(tool, progress, onProgress));
     const params = { name: tool, arguments: args, ...(relay ? { _meta: { progressToken: relay.token } } : {}) };
     try {
-      const result = await this.send('tools/call', params, `tool "${tool}"`, options);
+      const result = await this.send('tools/call', params, `tool "${tool}"`, { ...options, tool });
       const problem = malformedResult(result);
       if (problem) throw new RunbyteError('TOOL_FAILED', `server "${this.name}": tool "${tool}" returned a malformed result: ${problem}`);
       return result as ToolCallResult;
@@ -278,7 +283,7 @@ export class Connection {
    * restarts a dead server first, is bounded like a call (see Hub.callTool) and fails with
    * RunbyteError('TOOL_FAILED') naming the server and `what`.
    */
-  async send(method: string, params: Record<string, unknown>, what: string, options: CallOptions = {}): Promise<unknown> {
+  async send(method: string, params: Record<string, unknown>, what: string, options: CallOptions & { tool?: string } = {}): Promise<unknown> {
     const { signal } = options;
     const limit = this.limit(options);
     const cancelled = () => new RunbyteError('TOOL_FAILED', `server "${this.name}": ${what} was cancelled`, { cause: signal?.reason });
@@ -291,16 +296,19 @@ export class Connection {
       const reason = error instanceof RunbyteError ? error.message.replace(`server "${this.name}": `, '') : String(error);
       throw new RunbyteError('TOOL_FAILED', `server "${this.name}": ${what} is unavailable: ${reason}`, { cause: error });
     }
+    const task = options.tool !== undefined && (await this.runsAsTask(session, options.tool));
     const link = linkAbort(signal);
     let result: unknown;
     try {
-      result = await session.client.request({ method, params }, ANY, {
-        signal: link.signal,
-        timeout: limit.ms,
-        // The limit is what the user configured for one call: a server that keeps reporting
-        // progress must not hold the call (and the execution waiting on it) past it.
-        resetTimeoutOnProgress: false,
-      });
+      result = task
+        ? await runTask(session.client, { method, params }, link.signal, limit.ms)
+        : await session.client.request({ method, params }, ANY, {
+            signal: link.signal,
+            timeout: limit.ms,
+            // The limit is what the user configured for one call: a server that keeps reporting
+            // progress must not hold the call (and the execution waiting on it) past it.
+            resetTimeoutOnProgress: false,
+          });
     } catch (error) {
       if (signal?.aborted) throw cancelled();
       throw new RunbyteError('TOOL_FAILED', await this.requestFailure(session, what, error, true, limit), { cause: error });
@@ -309,6 +317,19 @@ export class Connection {
     }
     this.failures = 0;
     return result;
+  }
+
+  /**
+   * Whether `tool` must be called as a task: the server runs tools as tasks and the session's
+   * latest listing said `taskSupport: "required"`. A session that has not listed its tools yet
+   * lists them first, but only on a server that declares task support at all; a failed listing
+   * leaves the call as a plain one.
+   */
+  private async runsAsTask(session: Session, tool: string): Promise<boolean> {
+    const tasks = session.client.getServerCapabilities()?.tasks as { requests?: { tools?: { call?: unknown } } } | undefined;
+    if (!tasks?.requests?.tools?.call) return false;
+    if (!session.taskTools) await this.listTools().catch(() => undefined);
+    return session.taskTools?.has(tool) ?? false;
   }
 
   /** Ends the session (and any being opened): the child is killed if it does not exit in time. */
@@ -343,7 +364,7 @@ export class Connection {
   private async ready(): Promise<Session> {
     if (this.closing) throw new RunbyteError('SERVER_FAILED', `server "${this.name}": the connection is closed`);
     if (this.current && !this.current.isClosed) return this.current;
-    if (!this.pending && this.failures >= 2 && Date.now() - this.lastAttemptAt < RETRY_INTERVAL_MS) {
+    if (!this.pending && this.failures >= 2 && !this.lastFault?.needsUser && Date.now() - this.lastAttemptAt < RETRY_INTERVAL_MS) {
       throw new RunbyteError('SERVER_FAILED', this.downMessage());
     }
     return this.session();
@@ -385,7 +406,7 @@ export class Connection {
       await Promise.allSettled(attempts.map((attempt) => this.shutdown(attempt, false)));
       if (this.closing) throw new RunbyteError('SERVER_FAILED', `server "${this.name}": closed while starting`, { cause: error });
       await this.tail.settled();
-      const fault: Fault = { cause: this.startCause(error, attempts), tail: this.tail.last() };
+      const fault: Fault = { cause: this.startCause(error, attempts), tail: this.tail.last(), needsUser: this.dialer.needsUser?.(error) };
       this.failures++;
       this.lastFault = fault;
       const message = this.failures >= KEEPS_DYING ? this.downMessage() : withTail(`server "${this.name}": ${fault.cause}`, fault.tail);
@@ -525,6 +546,7 @@ export class Connection {
 
   private downMessage(): string {
     const fault = this.lastFault ?? { cause: 'unknown failure', tail: [] };
+    if (fault.needsUser) return `server "${this.name}": ${fault.cause}`;
     const head =
       this.failures >= KEEPS_DYING
         ? `server "${this.name}": it keeps dying (${this.failures} failures in a row; restarts are tried at most once a second); last: ${fault.cause}`
@@ -633,4 +655,54 @@ function linkAbort(outer: AbortSignal | undefined): { signal?: AbortSignal; rele
   fires.add(fire);
   const set = fires;
   return { signal: inner.signal, release: () => set.delete(fire) };
+}
+
+/**
+ * A request run as an MCP task (the SDK's task stream: create, poll `tasks/get`, then
+ * `tasks/result`), within `ms` in all. A task that fails resolves with its own result (a tool's
+ * `isError` result, with the server's message); a cancel or the limit cancels the task on the
+ * server too (`tasks/cancel`), and the limit rejects as a request timeout does.
+ */
+async function runTask(
+  client: Client,
+  request: { method: string; params: Record<string, unknown> },
+  signal: AbortSignal | undefined,
+  ms: number,
+): Promise<unknown> {
+  const limit = AbortSignal.timeout(ms);
+  const stop = signal ? AbortSignal.any([signal, limit]) : limit;
+  const tasks = client.experimental.tasks;
+  let taskId: string | undefined;
+  let status: string | undefined;
+  let settled = false;
+  const stopped = (): Error =>
+    limit.aborted && !signal?.aborted ? new McpError(ErrorCode.RequestTimeout, 'Request timed out') : (signal?.reason ?? new Error('cancelled'));
+  try {
+    const stream = tasks.requestStream(request as Parameters<typeof tasks.requestStream>[0], ANY, { signal: stop, timeout: ms, task: { ttl: ms } });
+    for await (const message of stream) {
+      if (message.type === 'taskCreated' || message.type === 'taskStatus') {
+        taskId = message.task.taskId;
+        status = message.task.status;
+      } else if (message.type === 'result') {
+        settled = true;
+        return message.result;
+      } else {
+        if (stop.aborted) throw stopped();
+        if (status === 'failed' && taskId !== undefined) {
+          settled = true;
+          return await tasks.getTaskResult(taskId, ANY, { signal: stop, timeout: ms });
+        }
+        settled = status === 'cancelled';
+        throw message.error;
+      }
+    }
+    throw new Error('the task ended without a result');
+  } catch (error) {
+    if (stop.aborted) throw stopped();
+    throw error;
+  } finally {
+    if (!settled && taskId !== undefined && stop.aborted) {
+      void tasks.cancelTask(taskId, { timeout: 1000 }).catch((error: unknown) => debug(`task ${taskId} not cancelled: ${messageOf(error)}`));
+    }
+  }
 }

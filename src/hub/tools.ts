@@ -16,7 +16,8 @@ export interface ReadTools {
  * Only an entry without a string name is dropped, as is a second tool with the same name.
  * A missing or non-schema `inputSchema` becomes `{ "type": "object" }`; a non-schema
  * `outputSchema` is left out; a non-string description or title is left out. Of `annotations`,
- * only the known hints that are booleans and a string title are kept.
+ * only the known hints that are booleans and a string title are kept; of `execution`, a
+ * `taskSupport` of `required` or `optional`.
  */
 export function readTools(entries: unknown[]): ReadTools {
   const byName = new Map<string, ToolSpec>();
@@ -47,6 +48,8 @@ export function readTools(entries: unknown[]): ReadTools {
     if (typeof entry.description === 'string') spec.description = entry.description;
     const annotations = readAnnotations(entry.annotations);
     if (annotations) spec.annotations = annotations;
+    const taskSupport = isObject(entry.execution) ? entry.execution.taskSupport : undefined;
+    if (taskSupport === 'required' || taskSupport === 'optional') spec.taskSupport = taskSupport;
     if (isSchema(entry.outputSchema)) {
       spec.outputSchema = entry.outputSchema;
     } else if (entry.outputSchema !== undefined && entry.outputSchema !== null) {

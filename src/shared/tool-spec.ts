@@ -19,6 +19,11 @@ export interface ToolSpec {
    * the tool's hash in the lock. Absent when the server sent none of them.
    */
   annotations?: ToolAnnotations;
+  /**
+   * `execution.taskSupport` when the server sent `required` or `optional`: a `required` tool is
+   * called as an MCP task (hub/). Part of the tool's hash, like the annotations.
+   */
+  taskSupport?: 'required' | 'optional';
 }
 
 /** MCP `ToolAnnotations`: hints a client may show, never guarantees (they come from the server). */
