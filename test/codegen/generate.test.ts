@@ -305,6 +305,15 @@ describe('annotations', () => {
     expect(annotationLine({ ...base, ...(annotations ? { annotations } : {}) }, 'Delete entities.')).toBe(want);
   });
 
+  it('tags a tool the server runs only as a task @task, after the hints; an optional task support is no tag', () => {
+    const tool = { ...base, annotations: { title: 'Research', readOnlyHint: true } };
+    expect(annotationLine({ ...tool, taskSupport: 'required' }, 'Delete entities.')).toBe('@readOnly @task @title Research');
+    expect(annotationLine({ ...tool, taskSupport: 'optional' }, 'Delete entities.')).toBe('@readOnly @title Research');
+    // Part of the tool's hash: a tool that starts to require a task shows up as changed in the lock.
+    const hashOf = (spec: ToolSpec) => generateServer({ server: 's', tools: [spec] }).summary.tools[0]!.hash;
+    expect(hashOf({ ...base, taskSupport: 'required' })).not.toBe(hashOf(base));
+  });
+
   it('leaves out a title that is already the text above the line', () => {
     expect(annotationLine({ name: 'a', inputSchema: {}, annotations: { title: 'Shown', readOnlyHint: true } }, 'Shown')).toBe('@readOnly');
   });
