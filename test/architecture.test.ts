@@ -46,7 +46,9 @@ const OWNERS: [RegExp, string[]][] = [
   [/^typescript$/, ['check']],
   [/^@rspack\/core/, ['bundle']],
   [/^(quickjs-emscripten|@jitl\/)/, ['sandbox']],
-  [/^@modelcontextprotocol\/sdk\/client/, ['hub']],
+  // The MCP client and its transports are hub/'s; the SDK's OAuth client (`auth()`) is auth/'s.
+  [/^@modelcontextprotocol\/sdk\/client\/(?!auth\.js$)/, ['hub']],
+  [/^@modelcontextprotocol\/sdk\/client\/auth\.js$/, ['auth']],
   [/^@modelcontextprotocol\/sdk\/server/, ['serve']],
   [/^chokidar/, ['watch']],
 ];
@@ -64,6 +66,10 @@ describe('architecture', () => {
   it.each(OWNERS)('%s is imported only by its stage', (pattern, owners) => {
     const offenders = all.filter(({ specifier, folder }) => pattern.test(specifier) && !owners.includes(folder));
     expect(offenders).toEqual([]);
+  });
+
+  it('auth/ never imports hub/ (hub/ uses auth/, not the other way round)', () => {
+    expect(all.filter(({ specifier, folder }) => folder === 'auth' && /\/hub\//.test(specifier))).toEqual([]);
   });
 
   it('nothing imports commands/', () => {

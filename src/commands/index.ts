@@ -1,3 +1,6 @@
+import AuthLogin from './auth/login.js';
+import AuthLogout from './auth/logout.js';
+import AuthStatus from './auth/status.js';
 import Call from './call.js';
 import Generate from './generate.js';
 import List from './list.js';
@@ -6,6 +9,9 @@ import Serve from './serve.js';
 
 /** oclif's explicit command discovery (package.json "oclif.commands"). */
 export const COMMANDS = {
+  'auth:login': AuthLogin,
+  'auth:logout': AuthLogout,
+  'auth:status': AuthStatus,
   call: Call,
   generate: Generate,
   list: List,

@@ -62,6 +62,12 @@ export function describeHttpError(error: unknown): string {
   return mcpErrorText(error);
 }
 
+/** The HTTP status of a failed exchange with a remote server, when it got an answer. */
+export function httpStatus(error: unknown): number | undefined {
+  if (!(error instanceof StreamableHTTPError || error instanceof SseError)) return undefined;
+  return typeof error.code === 'number' && error.code > 0 ? error.code : undefined;
+}
+
 /** A URL for messages: no credentials, query or fragment (they may hold tokens). */
 export function displayUrl(url: string): string {
   try {

@@ -4,20 +4,22 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import type { RemoteServerConfig } from '../config/types.js';
 import { debug } from '../shared/log.js';
 import { describeHttpError, displayUrl } from './describe.js';
-import { RemoteDialer, RemoteLink, requestInit } from './remote.js';
+import type { TransportAuth } from '../auth/index.js';
+import { RemoteDialer, RemoteLink, transportOptions } from './remote.js';
 import { sseLink } from './sse.js';
 import { type Link, type LinkSession, within } from './transport.js';
 
 /** Streamable HTTP first; SSE when the answer says this URL does not speak it. */
 export class StreamableHttpDialer extends RemoteDialer {
   async dial<S>(initialize: (link: Link) => Promise<S>): Promise<S> {
+    const auth = await this.auth();
     try {
-      return await initialize(new HttpLink(this.config));
+      return await initialize(new HttpLink(this.config, auth));
     } catch (error) {
       if (!suggestsSse(error)) throw error;
       debug(`server "${this.config.name}": streamable HTTP failed (${describeHttpError(error)}); trying SSE`);
       try {
-        return await initialize(sseLink(this.config));
+        return await initialize(sseLink(this.config, auth));
       } catch (sseError) {
         throw new FallbackFailed(error, sseError);
       }
@@ -32,8 +34,8 @@ export class StreamableHttpDialer extends RemoteDialer {
 
 /** One streamable HTTP session; a graceful end tells the server the session is over. */
 class HttpLink extends RemoteLink<StreamableHTTPClientTransport> {
-  constructor(config: RemoteServerConfig) {
-    super(new StreamableHTTPClientTransport(new URL(config.url), { requestInit: requestInit(config) }));
+  constructor(config: RemoteServerConfig, auth: TransportAuth | undefined) {
+    super(new StreamableHTTPClientTransport(new URL(config.url), transportOptions(config, auth)));
   }
 
   override async end(session: LinkSession, graceful: boolean): Promise<void> {

@@ -2,18 +2,19 @@
 // and a POST per message. Forced by `"type": "sse"`, and the fallback of http.ts.
 
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { TransportAuth } from '../auth/index.js';
 import type { RemoteServerConfig } from '../config/types.js';
-import { RemoteDialer, RemoteLink, requestInit } from './remote.js';
+import { RemoteDialer, RemoteLink, transportOptions } from './remote.js';
 import type { Link } from './transport.js';
 
 export class SseDialer extends RemoteDialer {
-  dial<S>(initialize: (link: Link) => Promise<S>): Promise<S> {
-    return initialize(sseLink(this.config));
+  async dial<S>(initialize: (link: Link) => Promise<S>): Promise<S> {
+    return initialize(sseLink(this.config, await this.auth()));
   }
 }
 
-export function sseLink(config: RemoteServerConfig): Link {
+export function sseLink(config: RemoteServerConfig, auth: TransportAuth | undefined): Link {
   // In SDK 1.32 the SSE transport sends `requestInit.headers` on the GET that opens the event
   // stream as well as on every POST (see `_commonHeaders`), so one place is enough.
-  return new RemoteLink(new SSEClientTransport(new URL(config.url), { requestInit: requestInit(config) }));
+  return new RemoteLink(new SSEClientTransport(new URL(config.url), transportOptions(config, auth)));
 }

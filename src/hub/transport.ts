@@ -34,6 +34,12 @@ export interface Dialer<L extends Link = Link> {
    * the connection drops the session so that the next request reconnects; otherwise undefined.
    */
   unreachable(error: unknown): { cause: string; message: string } | undefined;
+  /**
+   * True when a start failed for want of what only the user can give (a login to a remote
+   * server): the cause is said as it is, not as a server that keeps dying, and the next request
+   * tries again at once (the user may have logged in meanwhile).
+   */
+  needsUser?(error: unknown): boolean;
 }
 
 /** One opened SDK transport: a session runs over it, and a restart opens a new one. */

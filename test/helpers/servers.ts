@@ -67,8 +67,22 @@ export interface RemoteFixture {
  * Starts remote.js (`--transport http|sse`, plus any extra flags such as `--token T`) on
  * 127.0.0.1 and resolves once it prints `LISTENING <url>`.
  */
-export function startRemote(transport: 'http' | 'sse', args: string[] = []): Promise<RemoteFixture> {
-  const child = spawn(process.execPath, [join(FIXTURE_SERVERS, 'remote.js'), '--transport', transport, ...args], {
+export async function startRemote(transport: 'http' | 'sse', args: string[] = []): Promise<RemoteFixture> {
+  const { url, pid, close } = await startListening('remote.js', ['--transport', transport, ...args]);
+  return {
+    url,
+    pid,
+    config: (name, options = {}) => ({ name, transport: options.transport ?? transport, url, headers: options.headers ?? {} }),
+    close,
+  };
+}
+
+/**
+ * Starts a fixture server of test/fixtures/servers that prints `LISTENING <url>` once ready and
+ * exits when its stdin closes; resolves with that URL.
+ */
+export function startListening(script: string, args: string[] = []): Promise<{ url: string; pid: number; close: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(FIXTURE_SERVERS, script), ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -77,11 +91,11 @@ export function startRemote(transport: 'http' | 'sse', args: string[] = []): Pro
   return new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`remote.js did not start within 10 s\nstderr: ${stderr}`));
+      reject(new Error(`${script} did not start within 10 s\nstderr: ${stderr}`));
     }, 10_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`remote.js exited with ${code} before listening\nstderr: ${stderr}`));
+      reject(new Error(`${script} exited with ${code} before listening\nstderr: ${stderr}`));
     });
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -89,13 +103,7 @@ export function startRemote(transport: 'http' | 'sse', args: string[] = []): Pro
       if (!match) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      const url = match[1];
-      resolveStart({
-        url,
-        pid: child.pid!,
-        config: (name, options = {}) => ({ name, transport: options.transport ?? transport, url, headers: options.headers ?? {} }),
-        close: () => stopChild(child),
-      });
+      resolveStart({ url: match[1]!, pid: child.pid!, close: () => stopChild(child) });
     });
   });
 }
