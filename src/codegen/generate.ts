@@ -13,6 +13,9 @@ import { printDeclaration } from './type-layout.js';
 import { readmeText } from './readme.js';
 import { exportedFunction, importDeclaration, namespaceReExport, printFile, reExport, type Statement } from './source-file.js';
 import { SchemaConverter, type NameAllocator } from './schema.js';
+import { SERVER_NAME, type ServerSummary, type ToolSummary } from './lock.js';
+
+export { parseLock, type ServerSummary, type ToolSummary } from './lock.js';
 import { acceptsEmptyObject, isObjectLike, type TypeNode } from './type-node.js';
 
 /** A file of the SDK: `path` is posix and relative to the output folder. */
@@ -20,39 +23,6 @@ export interface GeneratedFile {
   path: string;
   text: string;
 }
-
-/** What the lock file and listings need to know about one generated tool. */
-export interface ToolSummary {
-  /** The tool's name on the server (what `callTool` sends). */
-  name: string;
-  /** The generated function (and file) name. */
-  function: string;
-  /** Path of the tool's file, relative to the output folder. */
-  file: string;
-  /** `shortHash` of the tool's definition as listed; `UNKNOWN_HASH` when read back from its file. */
-  hash: string;
-  /** First line of the description (or the title), for listings; '' when there is none. */
-  description: string;
-}
-
-/** One server's part of the SDK, as recorded in runbyte.lock.json. */
-export interface ServerSummary {
-  server: string;
-  /** Its namespace in `servers/index.ts` (when no other server's name collides with it). */
-  namespace: string;
-  /** `shortHash` of the tool list (names and hashes). */
-  toolsHash: string;
-  /** Sorted by name. */
-  tools: ToolSummary[];
-  /**
-   * `shortHash` of `servers/<server>/README.md` (readme.ts) when there is one, so the lock, and a
-   * review of its diff, shows a changed instruction or prompt as plainly as a changed tool.
-   */
-  readmeHash?: string;
-}
-
-/** The config guarantees this (README.md, "Config": server names are safe names); checked again here. */
-const SERVER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 const RUNTIME = '../../runtime.js';
 const UNDECLARED_RESULT = 'Undeclared by the server.';
@@ -296,41 +266,6 @@ function lockText(summaries: ServerSummary[], generator: string): string {
   return `${visibleJson(JSON.stringify({ generator, servers }, null, 2))}\n`;
 }
 
-/**
- * Reads a lock written by `generateRoot` back into summaries (descriptions are not in the lock:
- * they come back empty). Throws a RunbyteError when the text is not such a lock.
- */
-export function parseLock(text: string): ServerSummary[] {
-  const invalid = (why: string): RunbyteError =>
-    new RunbyteError('STALE_SDK', `runbyte.lock.json: ${why}`, { suggestions: ['run `runbyte generate` to rewrite it'] });
-  let lock: unknown;
-  try {
-    lock = JSON.parse(text);
-  } catch (cause) {
-    throw new RunbyteError('STALE_SDK', 'runbyte.lock.json is not valid JSON', { cause });
-  }
-  if (!isRecord(lock) || !isRecord(lock.servers)) throw invalid('no "servers" object');
-  const summaries: ServerSummary[] = [];
-  for (const [server, entry] of Object.entries(lock.servers)) {
-    if (!SERVER_NAME.test(server)) throw invalid(`unsafe server name ${JSON.stringify(server)}`);
-    if (!isRecord(entry) || typeof entry.toolsHash !== 'string' || !isRecord(entry.tools)) {
-      throw invalid(`server "${server}" needs "toolsHash" and "tools"`);
-    }
-    const tools: ToolSummary[] = [];
-    for (const [name, tool] of Object.entries(entry.tools)) {
-      if (!isRecord(tool) || typeof tool.function !== 'string' || typeof tool.file !== 'string' || typeof tool.hash !== 'string') {
-        throw invalid(`tool ${JSON.stringify(name)} of server "${server}" needs "function", "file" and "hash"`);
-      }
-      tools.push({ name, function: tool.function, file: tool.file, hash: tool.hash, description: '' });
-    }
-    tools.sort((a, b) => compareStrings(a.name, b.name));
-    const summary: ServerSummary = { server, namespace: namespaceIdentifier(server), toolsHash: entry.toolsHash, tools };
-    if (typeof entry.readmeHash === 'string') summary.readmeHash = entry.readmeHash;
-    summaries.push(summary);
-  }
-  return summaries.sort((a, b) => compareStrings(a.server, b.server));
-}
-
 /** The one line of a tool file that is code: `return callTool('<server>', '<tool>', args);`. */
 const CALL_LINE = /^ {2}return callTool\(('(?:[^'\\\n]|\\.)*'), ('(?:[^'\\\n]|\\.)*'), args\);$/m;
 
@@ -363,10 +298,6 @@ export function summaryFromFiles(server: string, files: GeneratedFile[]): Server
   const readme = files.find((file) => file.path === readmePath(server));
   if (readme) summary.readmeHash = shortHash(readme.text);
   return summary;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Everything: each server's files, `servers/index.ts` and the lock, sorted by path. */
