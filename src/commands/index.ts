@@ -3,6 +3,7 @@ import AuthLogout from './auth/logout.js';
 import AuthStatus from './auth/status.js';
 import Call from './call.js';
 import Generate from './generate.js';
+import Import from './import.js';
 import List from './list.js';
 import Run from './run.js';
 import Serve from './serve.js';
@@ -14,6 +15,7 @@ export const COMMANDS = {
   'auth:status': AuthStatus,
   call: Call,
   generate: Generate,
+  import: Import,
   list: List,
   run: Run,
   serve: Serve,
