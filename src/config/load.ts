@@ -107,6 +107,16 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
     disabledServers,
     outDir: resolve(dir, expand(raw.outDir ?? 'generated', 'outDir')),
     workspaceDir: resolve(dir, expand(raw.workspaceDir ?? '.runbyte/workspace', 'workspaceDir')),
+    locked: raw.locked ?? false,
+    policy: raw.policy ?? {},
+    audit:
+      raw.audit === false
+        ? false
+        : {
+            path: resolve(dir, expand(raw.audit?.path ?? '.runbyte/audit.jsonl', 'audit.path')),
+            arguments: raw.audit?.arguments ?? false,
+            maxBytes: Math.round((raw.audit?.maxMb ?? 10) * 2 ** 20),
+          },
     server: {
       port: raw.server?.port ?? 3000,
       timeout: raw.server?.timeout ?? 30,

@@ -106,6 +106,9 @@ export const sandboxSchema = z.strictObject({
     .optional(),
 });
 
+/** A policy key: a server pattern, a dot, a tool pattern; `*` matches any run of characters. */
+const POLICY_PATTERN = /^[A-Za-z*][A-Za-z0-9_*-]*\.\S+$/;
+
 export const configSchema = z
   .strictObject({
     mcpServers: serversSchema.optional(),
@@ -115,6 +118,29 @@ export const configSchema = z
     sandbox: sandboxSchema.optional(),
     outDir: z.string({ error: 'expected a string' }).optional(),
     workspaceDir: z.string({ error: 'expected a string' }).optional(),
+    // What was reviewed is what runs (README.md, "Pinned tools, policy and the audit log").
+    locked: z.boolean({ error: 'expected true or false' }).optional(),
+    policy: z
+      .record(z.string().regex(POLICY_PATTERN), z.enum(['allow', 'ask', 'deny'], { error: 'expected "allow", "ask" or "deny"' }), {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? 'expected "<server>.<tool>" keys, with * as a wildcard (e.g. "github.delete_*")'
+            : 'expected an object of "<server>.<tool>": "allow" | "ask" | "deny"',
+      })
+      .optional(),
+    audit: z
+      .union(
+        [
+          z.literal(false),
+          z.strictObject({
+            path: z.string({ error: 'expected a string' }).optional(),
+            arguments: z.boolean({ error: 'expected true or false' }).optional(),
+            maxMb: positive('a number of MB').optional(),
+          }),
+        ],
+        { error: 'expected false, or an object with path, arguments and maxMb' },
+      )
+      .optional(),
     ...ignored(IGNORED_TOP_KEYS),
   })
   .superRefine((config, ctx) => {

@@ -46,6 +46,12 @@ export interface RunbyteConfig {
   disabledServers?: string[];
   outDir: string;
   workspaceDir: string;
+  /** `locked`: serve the SDK on disk as reviewed; tools that differ from the lock are not callable. */
+  locked?: boolean;
+  /** `policy`: `"<server>.<tool pattern>"` → what a script that imports such a tool gets, as written. */
+  policy?: Record<string, PolicyDecision>;
+  /** The audit log: its file (absolute), whether calls' arguments and results go in, its size before rotation; false when disabled. */
+  audit?: AuditConfig | false;
   server: {
     port: number;
     /**
@@ -74,4 +80,12 @@ export interface RunbyteConfig {
     /** Ceiling of each compiler process (type check + bundle): V8 heap and resident memory. */
     compilerMemoryMb: number;
   };
+}
+
+export type PolicyDecision = 'allow' | 'ask' | 'deny';
+
+export interface AuditConfig {
+  path: string;
+  arguments: boolean;
+  maxBytes: number;
 }

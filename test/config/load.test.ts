@@ -84,6 +84,34 @@ describe('parseConfig', () => {
     expect(parseConfig('{"mcpServers":{},"sandbox":{"maxMediaBytes":0}}', PATH, {}).sandbox.maxMediaBytes).toBe(0);
   });
 
+  it('reads locked, policy and audit with their defaults, and refuses malformed ones', () => {
+    const plain = parseConfig('{"mcpServers":{}}', PATH, {});
+    expect([plain.locked, plain.policy, plain.audit]).toEqual([false, {}, { path: '/project/.runbyte/audit.jsonl', arguments: false, maxBytes: 10 * 2 ** 20 }]);
+    const set = parseConfig(
+      JSON.stringify({
+        mcpServers: {},
+        locked: true,
+        policy: { 'github.delete_*': 'deny', '*.*': 'ask' },
+        audit: { path: 'logs/a.jsonl', arguments: true, maxMb: 1 },
+      }),
+      PATH,
+      {},
+    );
+    expect([set.locked, set.policy, set.audit]).toEqual([
+      true,
+      { 'github.delete_*': 'deny', '*.*': 'ask' },
+      { path: '/project/logs/a.jsonl', arguments: true, maxBytes: 2 ** 20 },
+    ]);
+    expect(parseConfig('{"mcpServers":{},"audit":false}', PATH, {}).audit).toBe(false);
+    expect(failure('{"mcpServers":{},"policy":{"github":"deny"}}').message).toBe(
+      '/project/runbyte.json: policy.github: expected "<server>.<tool>" keys, with * as a wildcard (e.g. "github.delete_*")',
+    );
+    expect(failure('{"mcpServers":{},"policy":{"github.x":"block"}}').message).toBe(
+      '/project/runbyte.json: policy.github.x: expected "allow", "ask" or "deny"',
+    );
+    expect(failure('{"mcpServers":{},"audit":true}').message).toBe('/project/runbyte.json: audit: expected false, or an object with path, arguments and maxMb');
+  });
+
   it("reads a remote server's oauth client, with ${VAR} expanded, and refuses a malformed one", () => {
     const config = parseConfig(
       JSON.stringify({
