@@ -107,7 +107,8 @@ export class ServerOAuth implements OAuthClientProvider {
     // A pre-registered client lives in runbyte.json; the SDK only stamps its issuer here.
     if (this.config.oauth?.clientId) return;
     this.login = { ...this.login, client, ...(this.interactive ? { redirectUri: this.interactive.redirectUrl } : {}) };
-    await writeLogin(this.login);
+    // A login writes its file once, with its tokens: one that stops half way leaves the old file as it was.
+    if (!this.interactive) await writeLogin(this.login);
   }
 
   /** The access token to send, refreshed first when it is about to expire. */
@@ -163,7 +164,7 @@ export class ServerOAuth implements OAuthClientProvider {
 
   async saveDiscoveryState(discovery: OAuthDiscoveryState): Promise<void> {
     this.login = { ...this.login, discovery };
-    if (this.login.client || this.login.tokens) await writeLogin(this.login);
+    if (!this.interactive && this.login.tokens) await writeLogin(this.login);
   }
 
   discoveryState(): OAuthDiscoveryState | undefined {

@@ -21,7 +21,8 @@ const PAGE = (title: string, text: string) =>
 
 /** Opens the listener; `port` 0 lets the system choose. */
 export async function listenForRedirect(server: string, port = 0): Promise<RedirectListener> {
-  let deliver: ((result: { code?: string; error?: string; state?: string }) => void) | undefined;
+  /** Hands a redirect to the waiting login; false when it is not that login's (no login waits, or another state). */
+  let deliver: ((result: { code?: string; error?: string; state?: string }) => boolean) | undefined;
   const http: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     if (request.method !== 'GET' || url.pathname !== CALLBACK_PATH) {
@@ -29,15 +30,14 @@ export async function listenForRedirect(server: string, port = 0): Promise<Redir
       return;
     }
     const code = url.searchParams.get('code') ?? undefined;
-    const error = url.searchParams.get('error') ?? undefined;
-    const state = url.searchParams.get('state') ?? undefined;
-    const ok = code !== undefined && error === undefined;
-    response
-      .writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-      .end(
-        ok ? PAGE('Logged in', `runbyte received the login for ${server}. You can close this tab.`) : PAGE('Login failed', 'runbyte says why in the terminal.'),
-      );
-    deliver?.({ code, error: error ?? (code === undefined ? 'no code in the redirect' : undefined), state });
+    const error = url.searchParams.get('error') ?? (code === undefined ? 'no code in the redirect' : undefined);
+    const accepted = deliver?.({ code, error, state: url.searchParams.get('state') ?? undefined }) ?? false;
+    const [status, page] = !accepted
+      ? [400, PAGE('Not this login', 'runbyte is not waiting for this redirect (an old tab?). Start again with runbyte auth login.')]
+      : error === undefined
+        ? [200, PAGE('Logged in', `runbyte received the login for ${server}. You can close this tab.`)]
+        : [400, PAGE('Login failed', 'runbyte says why in the terminal.')];
+    response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
   });
   await new Promise<void>((resolve, reject) => {
     http.once('error', (error: NodeJS.ErrnoException) =>
@@ -57,7 +57,7 @@ export async function listenForRedirect(server: string, port = 0): Promise<Redir
         const timer = setTimeout(() => {
           finish();
           reject(
-            new RunbyteError('SERVER_FAILED', `no login for ${server} arrived at ${redirectUrl} within ${Math.round(timeoutMs / 1000)} s`, {
+            new RunbyteError('SERVER_FAILED', `no login for ${server} arrived at ${redirectUrl} within ${Number((timeoutMs / 1000).toFixed(2))} s`, {
               suggestions: ['open the URL above in a browser; on another machine, forward the port first (README.md, "Remote servers that need a login")'],
             }),
           );
@@ -74,13 +74,14 @@ export async function listenForRedirect(server: string, port = 0): Promise<Redir
         signal?.addEventListener('abort', onAbort, { once: true });
         deliver = (result) => {
           // A redirect for another attempt (a stale tab) is not this login's.
-          if (result.state !== state) return;
+          if (result.state !== state) return false;
           finish();
           if (result.code !== undefined && result.error === undefined) resolve(result.code);
           else
             reject(
               new RunbyteError('SERVER_FAILED', `the authorization server refused the login for ${server}: ${printable(result.error ?? 'unknown error')}`),
             );
+          return true;
         };
       });
     },

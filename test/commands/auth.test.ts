@@ -1,25 +1,23 @@
 // `runbyte auth login|status|logout` and OAuth in list, generate and run (the built CLI) against a
 // real OAuth-protected MCP server (test/fixtures/servers/oauth.js: the SDK's auth router and
 // bearer middleware, 2-second access tokens, rotating refresh tokens).
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, runCli, tempProject } from '../helpers/cli.js';
-import { loginWithCli, type OAuthFixture, startOAuthServer } from '../auth/helpers.js';
+import { authorizationUrl, loginWithCli, type OAuthFixture, startOAuthServer } from '../auth/helpers.js';
+import { BIN, type CliResult, isolatedEnv, runCli, tempProject } from '../helpers/cli.js';
 
 let server: OAuthFixture;
-/** Access tokens live long enough for a process to start and make a first call with a fresh one. */
-let slow: OAuthFixture;
 let preRegistered: OAuthFixture;
 beforeAll(async () => {
-  [server, slow, preRegistered] = await Promise.all([
+  [server, preRegistered] = await Promise.all([
     startOAuthServer(['--access-ttl', '2']),
-    startOAuthServer(['--access-ttl', '5']),
     startOAuthServer(['--access-ttl', '60', '--no-registration', '--client-id', 'runbyte-ci', '--client-secret', 'ci-secret']),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([server?.close(), slow?.close(), preRegistered?.close()]);
+  await Promise.all([server?.close(), preRegistered?.close()]);
 });
 
 const tokenFile = (dir: string, name = 'github') => join(dir, '.home/.local/state/runbyte/auth', `${name}.json`);
@@ -107,23 +105,26 @@ describe('runbyte auth against an OAuth-protected server', () => {
   });
 
   it('an expired access token is refreshed, once for two concurrent calls; a revoked refresh token fails the call in one line', async () => {
-    const dir = tempProject({ mcpServers: { github: { url: slow.url } } }, 'auth-refresh');
+    const dir = tempProject({ mcpServers: { github: { url: server.url } } }, 'auth-refresh');
     expect((await loginWithCli(dir, 'github')).code).toBe(0);
-    const before = (await slow.stats()).refreshGrants;
-    // One call while the token is fresh, then two at once after it expired (5 s).
+    // The server counts its refresh grants (whoami says how many): one call, then two at once
+    // after the 2-second token expired.
     const ran = await run(
       dir,
       'refresh.ts',
-      "import { echo } from './servers/github';\nawait echo({ value: 'fresh' });\nawait new Promise((resolve) => setTimeout(resolve, 5500));\nreturn await Promise.all([echo({ value: 'a' }), echo({ value: 'b' })]);\n",
+      "import { whoami } from './servers/github';\n" +
+        'const before = ((await whoami({})) as { refreshGrants: number }).refreshGrants;\n' +
+        'await new Promise((resolve) => setTimeout(resolve, 2500));\n' +
+        'const both = (await Promise.all([whoami({}), whoami({})])) as { refreshGrants: number }[];\n' +
+        'return both.map((seen) => seen.refreshGrants - before);\n',
     );
-    expect(ran).toMatchObject({ code: 0, stdout: '["echo: a","echo: b"]\n' });
-    // Refresh tokens rotate: two refreshes at once would also have failed the second call.
-    expect((await slow.stats()).refreshGrants).toBe(before + 1);
+    // One refresh for both; refresh tokens rotate, so two at once would have failed one call.
+    expect(ran).toMatchObject({ code: 0, stdout: '[1,1]\n' });
 
     // The server drops every token (the access token is refused early, on a 401) and will not
     // honour the refresh token: one line names the fix.
-    await slow.expireAccessTokens();
-    await slow.revokeRefreshTokens();
+    await server.expireAccessTokens();
+    await server.revokeRefreshTokens();
     const failed = await runCli(['list'], { cwd: dir });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toBe('✗ server "github": login expired; run runbyte auth login github\n');
@@ -151,7 +152,7 @@ describe('runbyte auth against an OAuth-protected server', () => {
     writeFileSync(join(dir, 'who.ts'), "import { whoami } from './servers/corp';\nreturn await whoami({});\n");
     const whoOk = await runCli(['run', 'who.ts'], { cwd: dir, env: { CORP_SECRET: 'ci-secret' } });
     expect(whoOk).toMatchObject({ code: 0 });
-    expect(JSON.parse(whoOk.stdout)).toEqual({ clientId: 'runbyte-ci', scopes: ['tools:read'] });
+    expect(JSON.parse(whoOk.stdout)).toMatchObject({ clientId: 'runbyte-ci', scopes: ['tools:read'] });
   });
 
   it('a token for one URL is never sent to another: a changed URL is not logged in', async () => {
@@ -174,6 +175,36 @@ describe('runbyte auth against an OAuth-protected server', () => {
     expect(list.stderr).toMatch(/^✗ server "github": cannot connect to .*: HTTP 401/);
     expect((await server.stats()).bearer['/mcp'].at(-1)).toBe('mine');
     expect((await status(dir))[0]).toMatchObject({ state: 'not needed', note: 'an Authorization header is configured' });
+  });
+
+  it('without a browser to open it only prints the URL; the wait ends at --timeout, or at Ctrl-C, with one line', async () => {
+    const dir = tempProject({ mcpServers: { github: { url: server.url } } }, 'auth-wait');
+    // No DISPLAY in the isolated environment: nothing to open, and that is no failure.
+    const timedOut = await runCli(['auth', 'login', 'github', '--timeout', '1'], { cwd: dir });
+    expect(timedOut.code).toBe(1);
+    expect(authorizationUrl(timedOut.stdout)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/authorize\?response_type=code&/);
+    expect(timedOut.stdout).not.toContain('opening it in your browser');
+    expect(timedOut.stderr).toMatch(/^Error: no login for github arrived at http:\/\/127\.0\.0\.1:\d+\/callback within 1 s\nTry this: /);
+
+    const child = spawn(process.execPath, [BIN, 'auth', 'login', 'github', '--no-browser'], {
+      cwd: dir,
+      env: isolatedEnv(dir),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Ctrl-C stops')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toBe('Error: login for github stopped\n');
+    expect(existsSync(tokenFile(dir))).toBe(false);
   });
 
   it('names the configured servers for an unknown one, and refuses a stdio server', async () => {

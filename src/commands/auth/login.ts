@@ -24,7 +24,16 @@ export default class AuthLogin extends RunbyteCommand {
     const server = remoteServer(this.loadConfig(flags.config), args.server);
     // The URL goes to stderr under --json, so stdout stays one JSON value.
     const say = (line: string) => (this.jsonEnabled() ? process.stderr.write(`${line}\n`) : this.log(line));
-    const result = await login(server, { browser: flags.browser, timeoutMs: flags.timeout * 1000, port: flags.port, say });
+    // Ctrl-C ends the wait with a line saying so, and the listener closes.
+    const stop = new AbortController();
+    const onInterrupt = () => stop.abort();
+    process.once('SIGINT', onInterrupt);
+    let result: LoginResult;
+    try {
+      result = await login(server, { browser: flags.browser, timeoutMs: flags.timeout * 1000, port: flags.port, say, signal: stop.signal });
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
     const scopes = result.scopes.length ? `scopes ${result.scopes.join(' ')}` : 'no scopes named';
     const expiry = result.expiresAt ? `; the access token expires ${result.expiresAt}${result.refreshable ? ' and is refreshed automatically' : ''}` : '';
     this.log(`Logged in to ${result.server} (${result.url}): ${scopes}${expiry}`);
