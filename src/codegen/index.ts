@@ -28,6 +28,7 @@ export {
   type NameChoice,
   type RenameReason,
 } from './naming.js';
+export { changedParts, driftMessage, serverDrift, type ToolDrift } from './drift.js';
 export { MAX_ENTRIES, MAX_INSTRUCTIONS, MAX_LINE, readmeText } from './readme.js';
 export { commentLine, docText, jsDoc, parseStringLiteral, stringLiteral, visibleJson, visibleText } from './escape.js';
 export { OBJECT_MEMBERS, printType, propertyKey } from './type-layout.js';

@@ -2,6 +2,7 @@ import { relative, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { findServer, type RunbyteConfig } from '../config/index.js';
 import { generate, type GenerateReport } from '../generate/index.js';
+import { driftMessage } from '../codegen/drift.js';
 import { RunbyteError } from '../shared/errors.js';
 import { formatChange, watchGenerate, type WatchEvent } from '../watch/index.js';
 import { RunbyteCommand } from './base.js';
@@ -102,6 +103,8 @@ export default class Generate extends RunbyteCommand {
       for (const path of added) this.log(`missing: ${out}/${path}`);
       for (const path of changed) this.log(`stale:   ${out}/${path}`);
       for (const path of removed) this.log(`extra:   ${out}/${path}`);
+      // What changed on the servers since the SDK was reviewed, tool by tool (README.md, "Pinned tools").
+      for (const drift of report.drift) this.log(`drift:   ${driftMessage(drift)}`);
       const stale = added.length + changed.length + removed.length;
       if (stale > 0) this.log(`${out} is stale: run \`runbyte generate\``);
       // A server that failed was not compared: its files may be stale, so "up to date" would be a guess.

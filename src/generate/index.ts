@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
-import type { GeneratedFile, ServerSummary } from '../codegen/index.js';
+import { basename, isAbsolute, join, relative } from 'node:path';
+import type { GeneratedFile, ServerSummary, ToolDrift } from '../codegen/index.js';
 import type { RunbyteConfig } from '../config/index.js';
 import { applySdk, diffSdk, ownedFiles, readServerFiles, runtimeFile, type SdkDiff } from '../emit/files.js';
 import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
@@ -43,6 +43,11 @@ export interface GenerateReport {
   servers: ServerReport[];
   diff: SdkDiff;
   failures: ServerFailure[];
+  /**
+   * The tools of the servers listed now that differ from the SDK on disk (its lock and files): new,
+   * changed (and in what) or removed. A server the lock does not know has only new tools.
+   */
+  drift: ToolDrift[];
 }
 
 /** Connects to the servers, generates, and disconnects. */
@@ -104,6 +109,15 @@ export async function generateWith(
     summaries.set(name, locked.get(name) ?? codegen.summaryFromFiles(name, await readServerFiles(outDir, name)));
   }
   files.push(...codegen.generateRoot([...summaries.values()], GENERATOR));
+  const drift: ToolDrift[] = [];
+  for (const name of regenerated) {
+    const live = summaries.get(name)!;
+    const reviewed = locked.get(name);
+    if (reviewed?.toolsHash === live.toolsHash) continue;
+    const onDiskFiles = new Map((await readServerFiles(outDir, name)).map((file) => [`servers/${name}/${basename(file.path)}`, file.text]));
+    const liveFiles = new Map(files.filter((file) => file.path.startsWith(`servers/${name}/`)).map((file) => [file.path, file.text]));
+    drift.push(...codegen.serverDrift(reviewed, live, onDiskFiles, liveFiles));
+  }
 
   const scope = { servers: [...new Set([...onDisk.filter((name) => !configured.has(name)), ...regenerated])] };
   const diff = await diffSdk(outDir, files, scope);
@@ -121,7 +135,7 @@ export async function generateWith(
       tools: summaries.get(name)?.tools.length ?? 0,
     };
   });
-  return { outDir, check: options.check ?? false, servers, diff, failures };
+  return { outDir, check: options.check ?? false, servers, diff, failures, drift };
 }
 
 /**
