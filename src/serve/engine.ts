@@ -5,6 +5,7 @@ import type { RunbyteConfig } from '../config/index.js';
 import { Executor, type ExecOutcome, type ExecuteOptions, type ExtraModule } from '../exec/index.js';
 import { generateWith, loadCodegen, type GenerateReport } from '../generate/index.js';
 import { type ClientRequest, Hub, hubOptions, logLine, type LogEvent, type ServerFailure } from '../hub/index.js';
+import { ToolCatalog } from '../search/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { debug, log } from '../shared/log.js';
 import type { VfsRoots } from '../vfs/roots.js';
@@ -108,6 +109,8 @@ function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
 
 export class Engine {
   readonly roots: VfsRoots;
+  /** search_tools' index of the SDK, shared by every session; follows the lock (src/search/). */
+  readonly catalog: ToolCatalog;
   private live?: Promise<LiveSdk>;
   private readonly runs = new Set<Run>();
   private callCount = 0;
@@ -121,6 +124,7 @@ export class Engine {
     private readonly early: { servers: Set<string>; stop: () => void },
   ) {
     this.roots = executorRoots(config);
+    this.catalog = new ToolCatalog(config.outDir);
     hub.onClientRequest((server, request, signal) => this.forward(server, request, signal));
     hub.onLog((log) => this.deliverLog(log));
   }

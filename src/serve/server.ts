@@ -1,6 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ExecOutcome, RunEvent } from '../exec/index.js';
+import { DETAILS, type Detail, MAX_LIMIT, SearchError } from '../search/index.js';
 import { messageOf } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { Vfs, VfsError } from '../vfs/index.js';
@@ -36,6 +37,8 @@ export function createSession(engine: Engine): Server {
           return await fsCall(() => vfs.list(stringArg(args, 'path'), { withDescriptions: args.withDescriptions === true }));
         case 'read_file':
           return await fsCall(() => vfs.read(stringArg(args, 'path')));
+        case 'search_tools':
+          return await fsCall(() => engine.catalog.search(searchArgs(args)));
         case 'execute_code': {
           const code = stringArg(args, 'code');
           const progress = progressReporter(server, request.params._meta?.progressToken);
@@ -50,7 +53,10 @@ export function createSession(engine: Engine): Server {
           return toResult(outcome);
         }
         default:
-          throw new McpError(ErrorCode.InvalidParams, `unknown tool "${request.params.name}"; runbyte has list_directory, read_file and execute_code`);
+          throw new McpError(
+            ErrorCode.InvalidParams,
+            `unknown tool "${request.params.name}"; runbyte has list_directory, read_file, search_tools and execute_code`,
+          );
       }
     } catch (error) {
       // A bad argument is the model's to correct: a tool result it reads, not a protocol error.
@@ -83,6 +89,19 @@ function stringArg(args: Record<string, unknown>, name: string): string {
     throw new ArgumentError(value === undefined ? `"${name}" is missing: pass it as a string` : `"${name}" must be a string, not ${describeType(value)}`);
   }
   return value;
+}
+
+/** search_tools' arguments, each checked as the model may have got it wrong. */
+function searchArgs(args: Record<string, unknown>): { query: string; detail?: Detail; server?: string; limit?: number } {
+  const { detail, server, limit } = args;
+  if (detail !== undefined && !DETAILS.includes(detail as Detail)) {
+    throw new ArgumentError(`"detail" must be ${DETAILS.map((d) => JSON.stringify(d)).join(', ')}, not ${JSON.stringify(detail)}`);
+  }
+  if (server !== undefined && typeof server !== 'string') throw new ArgumentError(`"server" must be a string, not ${describeType(server)}`);
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)) {
+    throw new ArgumentError(`"limit" must be a whole number from 1 to ${MAX_LIMIT}`);
+  }
+  return { query: stringArg(args, 'query'), detail: detail as Detail | undefined, server, limit };
 }
 
 function describeType(value: unknown): string {
@@ -148,7 +167,8 @@ async function fsCall(read: () => Promise<string>): Promise<CallToolResult> {
   try {
     return { content: [{ type: 'text', text: await read() }] };
   } catch (error) {
-    if (error instanceof VfsError || error instanceof ArgumentError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+    if (error instanceof VfsError || error instanceof ArgumentError || error instanceof SearchError)
+      return { isError: true, content: [{ type: 'text', text: error.message }] };
     throw new McpError(ErrorCode.InternalError, messageOf(error));
   }
 }

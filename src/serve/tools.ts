@@ -1,5 +1,7 @@
+import { DETAILS } from '../search/index.js';
+
 /**
- * What the model sees of runbyte: three tools. Every character here is paid on every
+ * What the model sees of runbyte: four tools. Every character here is paid on every
  * conversation, so the descriptions teach the workflow in as few words as they can
  * (runbyte's fixed cost stays under 1,500 characters). A snapshot test pins them, and checks that
  * execute_code names every function of `@runbyte/fs` and the file that declares them
@@ -8,20 +10,18 @@
 export const TOOLS = [
   {
     name: 'list_directory',
-    description: 'List a folder. /servers holds a typed TypeScript SDK, one file per MCP tool; /workspace keeps files between runs. Start at /servers.',
+    description: 'List a folder: /servers (typed SDK, a file per tool), /workspace (kept between runs).',
     inputSchema: {
       type: 'object',
-      properties: {
-        path: { type: 'string' },
-        withDescriptions: { type: 'boolean', description: "add each tool's one-line description" },
-      },
+      // withDescriptions: each tool file with its one-line description.
+      properties: { path: { type: 'string' }, withDescriptions: { type: 'boolean' } },
       required: ['path'],
     },
     annotations: { readOnlyHint: true },
   },
   {
     name: 'read_file',
-    description: "Read a file that list_directory shows, e.g. a tool's Args and Result types.",
+    description: "Read a file, e.g. a tool's Args and Result types.",
     inputSchema: {
       type: 'object',
       properties: { path: { type: 'string' } },
@@ -30,9 +30,21 @@ export const TOOLS = [
     annotations: { readOnlyHint: true },
   },
   {
+    // Ranks every server's tools (src/search/); detail: name (server.tool), summary (default: and
+    // the one-line description) or full (and the tool file's types). Each answer has its import lines.
+    name: 'search_tools',
+    description: 'Find tools by task; gives import lines, types with detail full.',
+    inputSchema: {
+      type: 'object',
+      properties: { query: { type: 'string' }, detail: { enum: DETAILS }, server: { type: 'string' }, limit: { type: 'integer' } },
+      required: ['query'],
+    },
+    annotations: { readOnlyHint: true },
+  },
+  {
     name: 'execute_code',
     description:
-      "Run TypeScript in a sandbox: `import { fn } from './servers/<server>'`, call tools, filter and join their data in code, and return only what you need (JSON). Top-level await and return, or `async function exec()`. Type-checked first; console output is returned too. Keep files and reusable .ts skills in /workspace with `import * as fs from '@runbyte/fs'` (readFile, writeFile, readJson, writeJson, listDir, stat, exists, remove; types and FsError codes in /node_modules/@runbyte/fs/index.ts); import skills from './workspace/...'.",
+      "Run TypeScript in a sandbox: `import { fn } from './servers/<server>'`, call tools, process data in code, return only what you need (JSON; top-level await). Type-checked. /workspace keeps files and .ts skills (import './workspace/...'); `import * as fs from '@runbyte/fs'` (readFile, writeFile, readJson, writeJson, listDir, stat, exists, remove; types in /node_modules/@runbyte/fs/index.ts).",
     inputSchema: {
       type: 'object',
       properties: { code: { type: 'string' } },
@@ -46,7 +58,6 @@ export const TOOLS = [
 /**
  * Sent once at `initialize`: the workflow in one line. Counted in the fixed cost with the tools.
  */
-export const INSTRUCTIONS =
-  'Find tools under /servers (list_directory, read_file), then call them from TypeScript with execute_code and return only what you need.';
+export const INSTRUCTIONS = 'Find tools with search_tools; call them in TypeScript with execute_code.';
 
 export type ToolName = (typeof TOOLS)[number]['name'];

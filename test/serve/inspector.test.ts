@@ -62,7 +62,7 @@ describe('the MCP Inspector CLI against runbyte serve', () => {
 
   it('lists the three tools over stdio', async () => {
     const listed = answer(await inspector([...target, '--method', 'tools/list'], cwd));
-    expect(listed.tools.map((tool: { name: string }) => tool.name)).toEqual(['list_directory', 'read_file', 'execute_code']);
+    expect(listed.tools.map((tool: { name: string }) => tool.name)).toEqual(['list_directory', 'read_file', 'search_tools', 'execute_code']);
     for (const tool of listed.tools) {
       expect(tool.inputSchema.type).toBe('object');
       expect(tool.description.length).toBeGreaterThan(20);
@@ -112,7 +112,7 @@ describe('the MCP Inspector CLI against runbyte serve', () => {
     const clientConfig = join(cwd, 'client.json');
     writeFileSync(clientConfig, JSON.stringify({ mcpServers: { runbyte: { command: process.execPath, args: [BIN, 'serve', '--config', config] } } }));
     const listed = answer(await inspector(['--config', clientConfig, '--server', 'runbyte', '--method', 'tools/list'], cwd));
-    expect(listed.tools.map((tool: { name: string }) => tool.name)).toEqual(['list_directory', 'read_file', 'execute_code']);
+    expect(listed.tools.map((tool: { name: string }) => tool.name)).toEqual(['list_directory', 'read_file', 'search_tools', 'execute_code']);
   });
 
   describe('over streamable HTTP', () => {
@@ -124,7 +124,7 @@ describe('the MCP Inspector CLI against runbyte serve', () => {
 
     it('lists the tools and calls execute_code', async () => {
       const listed = answer(await inspector([server.url, '--method', 'tools/list'], cwd));
-      expect(listed.tools.map((tool: { name: string }) => tool.name)).toEqual(['list_directory', 'read_file', 'execute_code']);
+      expect(listed.tools.map((tool: { name: string }) => tool.name)).toEqual(['list_directory', 'read_file', 'search_tools', 'execute_code']);
       const called = answer(await inspector([server.url, '--method', 'tools/call', '--tool-name', 'execute_code', '--tool-arg', 'code=return [6 * 7]'], cwd));
       expect(JSON.parse(firstText(called))).toEqual([42]);
     });

@@ -27,12 +27,13 @@ describe('serve: protocol manners', () => {
   });
 
   it('teaches the workflow at initialize, and marks the reading tools read-only', async () => {
-    expect(client.getInstructions()).toMatch(/list_directory.*execute_code/);
+    expect(client.getInstructions()).toMatch(/search_tools.*execute_code/);
     const { tools } = await client.listTools();
     const hints = Object.fromEntries(tools.map((tool) => [tool.name, tool.annotations]));
     expect(hints).toEqual({
       list_directory: { readOnlyHint: true },
       read_file: { readOnlyHint: true },
+      search_tools: { readOnlyHint: true },
       execute_code: { openWorldHint: true },
     });
   });

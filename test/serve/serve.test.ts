@@ -29,7 +29,7 @@ function project() {
 function conversation(getClient: () => Client) {
   it('lists its three tools', async () => {
     const { tools } = await getClient().listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(['list_directory', 'read_file', 'execute_code']);
+    expect(tools.map((tool) => tool.name)).toEqual(['list_directory', 'read_file', 'search_tools', 'execute_code']);
   });
 
   it('lists /, /servers and a server with descriptions', async () => {

@@ -4,7 +4,7 @@ import { serveStdio, texts, type Served } from '../helpers/serve.js';
 
 /**
  * What the model sees of runbyte, from a real `serve`: the server's instructions (if any) and its
- * three tools' names, descriptions and schemas. Every character of it is paid in every
+ * four tools' names, descriptions and schemas. Every character of it is paid in every
  * conversation, so it is pinned here (a change shows up as a snapshot diff to review) and capped.
  */
 const FIXED_COST_LIMIT = 1_500;
@@ -16,9 +16,9 @@ describe('what the model sees', () => {
   });
   afterAll(() => served?.close());
 
-  it('is pinned: three tools, their descriptions and schemas, and the instructions', async () => {
+  it('is pinned: four tools, their descriptions and schemas, and the instructions', async () => {
     const { tools } = await served.client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(['list_directory', 'read_file', 'execute_code']);
+    expect(tools.map((tool) => tool.name)).toEqual(['list_directory', 'read_file', 'search_tools', 'execute_code']);
     const seen = { instructions: served.client.getInstructions() ?? null, tools };
     await expect(`${JSON.stringify(seen, null, 2)}\n`).toMatchFileSnapshot('__snapshots__/tools.json');
   });
