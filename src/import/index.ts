@@ -161,7 +161,7 @@ export async function importServers(options: ImportOptions, ctx: ImportContext):
   check(report.config, options.configPath);
   if (options.dryRun) return report;
 
-  if (report.added.length + report.replaced.length > 0 || !existsSync(options.configPath)) {
+  if (report.added.length + report.replaced.length > 0) {
     await writeAtomic(options.configPath, `${JSON.stringify(report.config, null, 2)}\n`);
     report.written = true;
   }
