@@ -12,7 +12,7 @@ export interface OAuthStats {
   /** Every access and refresh token it issued. */
   tokens: string[];
   /** The bearer tokens each endpoint received. */
-  bearer: { '/mcp': string[]; '/other': string[] };
+  bearer: { '/mcp': string[]; '/other': string[]; '/sse': string[] };
   /** The `resource` of each authorization request. */
   resources: string[];
 }
@@ -23,6 +23,8 @@ export interface OAuthFixture {
   url: string;
   /** A second protected endpoint (another resource). */
   otherUrl: string;
+  /** A protected endpoint of the older SSE transport. */
+  sseUrl: string;
   stats(): Promise<OAuthStats>;
   revokeRefreshTokens(): Promise<void>;
   expireAccessTokens(): Promise<void>;
@@ -37,6 +39,7 @@ export async function startOAuthServer(args: string[] = []): Promise<OAuthFixtur
     base,
     url: `${base}/mcp`,
     otherUrl: `${base}/other`,
+    sseUrl: `${base}/sse`,
     stats: async () => (await (await fetch(`${base}/_test/stats`)).json()) as OAuthStats,
     revokeRefreshTokens: () => post('/_test/revoke-refresh'),
     expireAccessTokens: () => post('/_test/expire-access'),

@@ -93,6 +93,21 @@ describe('OAuth in the hub', () => {
     expect((await server.stats()).bearer['/mcp'].at(-1)).toBe(stored?.tokens?.access_token);
   });
 
+  it('the SSE transport sends the token on its stream and its POSTs, and refreshes on a 401 too', async () => {
+    freshStore();
+    const legacy: RemoteServerConfig = { name: 'legacy', transport: 'sse', url: server.sseUrl, headers: {} };
+    const h = hub(legacy);
+    expect(await h.start()).toEqual([{ server: 'legacy', message: 'server "legacy": needs a login; run runbyte auth login legacy' }]);
+    await logIn(legacy);
+    expect((await h.callTool('legacy', 'echo', { value: 'sse' })).content).toEqual([{ type: 'text', text: 'echo: sse' }]);
+    const { refreshGrants } = await server.stats();
+    await server.expireAccessTokens();
+    expect((await h.callTool('legacy', 'echo', { value: 'again' })).content).toEqual([{ type: 'text', text: 'echo: again' }]);
+    const stats = await server.stats();
+    expect(stats.refreshGrants).toBe(refreshGrants + 1);
+    expect(stats.bearer['/sse'].at(-1)).toBe((await readLogin('legacy'))?.tokens?.access_token);
+  });
+
   it('a login is bound to its URL: the same server name at another URL sends no token there', async () => {
     freshStore();
     await logIn(github());

@@ -129,6 +129,13 @@ describe('runbyte auth against an OAuth-protected server', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toBe('✗ server "github": login expired; run runbyte auth login github\n');
     expect((await status(dir))[0]).toMatchObject({ state: 'expired' });
+    // generate keeps the files of a server it cannot reach for want of a login.
+    const sdkFile = join(dir, 'generated/servers/github/whoami.ts');
+    const sdkText = readFileSync(sdkFile, 'utf8');
+    const generate = await runCli(['generate'], { cwd: dir });
+    expect(generate.code).toBe(1);
+    expect(generate.stderr).toContain('server "github": login expired; run runbyte auth login github');
+    expect(readFileSync(sdkFile, 'utf8')).toBe(sdkText);
     const call = await run(dir, 'after.ts', "import { echo } from './servers/github';\nreturn await echo({ value: 'x' });\n");
     expect(call.code).toBe(1);
     // The start-up report names the server, and the call's error is one line that says what to do.
