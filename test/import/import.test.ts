@@ -8,7 +8,7 @@ import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../src/config/index.js';
-import { type ImportContext, importServers } from '../../src/import/index.js';
+import { clientFiles, type ImportContext, importServers } from '../../src/import/index.js';
 import { REPO, runCli } from '../helpers/cli.js';
 
 const FIXTURES = join(REPO, 'test/fixtures/import');
@@ -226,5 +226,38 @@ describe('--replace', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('where each client keeps its files', () => {
+  const paths = (platform: NodeJS.Platform, env: NodeJS.ProcessEnv = {}, xdg = '/home/ada/.config') =>
+    clientFiles([], { home: '/home/ada', xdgConfigHome: xdg, cwd: '/work/app', platform, env }).map(
+      ({ file }) => `${file.source} ${file.path}${file.part ? ` ${file.part}` : ''}`,
+    );
+
+  it('Linux (XDG_CONFIG_HOME and CODEX_HOME honoured)', () => {
+    expect(paths('linux', { CODEX_HOME: '/opt/codex' }, '/xdg')).toEqual([
+      'claude-code /work/app/.mcp.json',
+      'claude-code /home/ada/.claude.json',
+      'claude-code /home/ada/.claude.json projects["/work/app"]',
+      'claude-desktop /xdg/Claude/claude_desktop_config.json',
+      'cursor /work/app/.cursor/mcp.json',
+      'cursor /home/ada/.cursor/mcp.json',
+      'vscode /work/app/.vscode/mcp.json',
+      'vscode /xdg/Code/User/mcp.json',
+      'vscode /xdg/Code/User/settings.json',
+      'windsurf /home/ada/.codeium/windsurf/mcp_config.json',
+      'codex /opt/codex/config.toml',
+      'goose /xdg/goose/config.yaml',
+    ]);
+  });
+
+  it('macOS: Claude Desktop and VS Code under ~/Library/Application Support', () => {
+    const mac = paths('darwin');
+    expect(mac).toContain('claude-desktop /home/ada/Library/Application Support/Claude/claude_desktop_config.json');
+    expect(mac).toContain('vscode /home/ada/Library/Application Support/Code/User/mcp.json');
+    expect(mac).toContain('vscode /home/ada/Library/Application Support/Code/User/settings.json');
+    expect(mac).toContain('codex /home/ada/.codex/config.toml');
+    expect(mac).toContain('goose /home/ada/.config/goose/config.yaml');
   });
 });
