@@ -13,7 +13,17 @@ describe('oclif.manifest.json', () => {
     const plugin = new Plugin({ root: REPO, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true });
     await plugin.load();
     expect(JSON.parse(committed)).toEqual(JSON.parse(JSON.stringify(plugin.manifest)));
-    expect(Object.keys(plugin.manifest.commands).sort()).toEqual(['auth:login', 'auth:logout', 'auth:status', 'call', 'generate', 'import', 'list', 'run', 'serve']);
+    expect(Object.keys(plugin.manifest.commands).sort()).toEqual([
+      'auth:login',
+      'auth:logout',
+      'auth:status',
+      'call',
+      'generate',
+      'import',
+      'list',
+      'run',
+      'serve',
+    ]);
   });
 
   it('runbyte --help lists the commands', async () => {
