@@ -23,6 +23,7 @@ export interface LoginOptions {
 
 export interface LoginResult {
   server: string;
+  /** The server's URL without credentials, query or fragment. */
   url: string;
   scopes: string[];
   /** ISO time the access token expires, when the server said. */
@@ -50,6 +51,13 @@ export async function login(config: RemoteServerConfig, options: LoginOptions): 
     });
     provider.startOver();
     const challenge = await probe(config);
+    if (challenge.error !== undefined)
+      throw new RunbyteError('SERVER_FAILED', `server "${config.name}": cannot reach ${shownUrl(config.url)}: ${challenge.error}`);
+    if (challenge.status !== 401) {
+      throw new RunbyteError('USAGE', `server "${config.name}" does not ask for a login: it answered HTTP ${challenge.status} without one`, {
+        suggestions: [`runbyte list ${config.name}`],
+      });
+    }
     const flow = {
       serverUrl: config.url,
       ...(challenge.resourceMetadataUrl ? { resourceMetadataUrl: challenge.resourceMetadataUrl } : {}),
@@ -64,7 +72,7 @@ export async function login(config: RemoteServerConfig, options: LoginOptions): 
     const scopes = (tokens?.scope ?? flow.scope ?? '').split(' ').filter(Boolean);
     return {
       server: config.name,
-      url: config.url,
+      url: shownUrl(config.url),
       scopes,
       ...(expiresAt === undefined ? {} : { expiresAt: new Date(expiresAt).toISOString() }),
       refreshable: tokens?.refresh_token !== undefined,
@@ -129,6 +137,16 @@ function openBrowser(url: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** A URL for output: no credentials, query or fragment (they may hold secrets). */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(the configured url)';
   }
 }
 

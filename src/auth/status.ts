@@ -3,13 +3,14 @@
 
 import type { RemoteServerConfig } from '../config/types.js';
 import { messageOf } from '../shared/errors.js';
-import { headerAuthorization, probe } from './login.js';
+import { headerAuthorization, probe, shownUrl } from './login.js';
 import { readLogin, removeLogin, type StoredLogin } from './store.js';
 
 export type LoginState = 'logged in' | 'expired' | 'not logged in' | 'not needed';
 
 export interface ServerLoginStatus {
   server: string;
+  /** The server's URL without credentials, query or fragment. */
   url: string;
   state: LoginState;
   /** ISO time the access token expires (or expired). */
@@ -30,7 +31,7 @@ export async function loginStatus(servers: RemoteServerConfig[]): Promise<Server
 }
 
 async function statusOf(config: RemoteServerConfig): Promise<ServerLoginStatus> {
-  const base = { server: config.name, url: config.url };
+  const base = { server: config.name, url: shownUrl(config.url) };
   if (headerAuthorization(config)) return { ...base, state: 'not needed', note: 'an Authorization header is configured' };
   const stored = await readLogin(config.name);
   if (stored && stored.url === config.url && (stored.tokens || stored.expired)) return { ...base, ...described(stored) };
