@@ -219,6 +219,11 @@ describe('runbyte auth against an OAuth-protected server', () => {
     const unknown = await runCli(['auth', 'login', 'gh'], { cwd: dir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no server named "gh" in .*runbyte\.json\nTry this: configured servers: github, local\n/);
+    // A URL that answers without credentials does not ask for a login.
+    writeFileSync(join(dir, 'open.json'), JSON.stringify({ mcpServers: { open: { url: `${server.base}/_test/stats` } } }));
+    const open = await runCli(['auth', 'login', 'open', '--config', 'open.json'], { cwd: dir });
+    expect(open.code).toBe(2);
+    expect(open.stderr).toMatch(/^Error: server "open" does not ask for a login: it answered HTTP 200 without one\n/);
     const stdio = await runCli(['auth', 'logout', 'local'], { cwd: dir });
     expect(stdio.code).toBe(2);
     expect(stdio.stderr).toMatch(/server "local" is started by runbyte \(stdio\): only remote servers \(a "url"\) log in\nTry this: remote servers: github\n/);
