@@ -61,7 +61,8 @@ export function driftMessage(drift: ToolDrift): string {
  * separates them with a blank line): `<Fn>Args` is the input schema, `<Fn>Result` the output
  * schema, the function's JSDoc its description, whose `@` tag line holds the annotations; any other
  * declaration is a type of one of the schemas, and a change to the function's signature alone
- * (whether `args` is optional) one of the input schema. A change the file does not show (the hash covers
+ * one of the input schema (whether `args` is optional) or of the output schema (its return type:
+ * a tool without one returns `Promise<Untyped>`). A change the file does not show (the hash covers
  * the whole definition) is the `definition`.
  */
 export function changedParts(before: string, after: string, fn: string): string[] {
@@ -78,13 +79,24 @@ export function changedParts(before: string, after: string, fn: string): string[
       const [docX, docY] = [jsDocLines(x), jsDocLines(y)];
       if (docX.text !== docY.text) parts.add('description');
       if (docX.tags !== docY.tags) parts.add('annotations');
-      // Else its signature: whether `args` may be left out follows the input schema.
-      if (docX.text === docY.text && docX.tags === docY.tags) parts.add('input schema');
+      // Else its signature: whether `args` may be left out follows the input schema, and the
+      // return type (`Promise<Untyped>` or `Promise<<Fn>Result>`) whether there is an output schema.
+      if (docX.text === docY.text && docX.tags === docY.tags) {
+        const [sigX, sigY] = [signature(x), signature(y)];
+        if (sigX.parameters !== sigY.parameters) parts.add('input schema');
+        if (sigX.returns !== sigY.returns) parts.add('output schema');
+      }
     } else parts.add('schema types');
   }
   const order = ['description', 'annotations', 'input schema', 'output schema', 'schema types'];
   const found = order.filter((part) => parts.has(part));
   return found.length > 0 ? found : ['definition'];
+}
+
+/** The parameter list and return type of a block's exported function. */
+function signature(block: string): { parameters: string; returns: string } {
+  const match = /^export function [\w$]+\((.*)\): (.*) \{$/m.exec(block);
+  return { parameters: match?.[1] ?? '', returns: match?.[2] ?? '' };
 }
 
 /** A file's top-level declarations by name, each with its JSDoc. */

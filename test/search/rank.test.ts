@@ -114,8 +114,9 @@ describe('over 1,126 real tools (GitHub, 1,000 copies of it, memory)', () => {
   const github = githubServer();
   const synthetic: ServerTools = {
     server: 'synthetic',
-    tools: Array.from({ length: 1000 }, (_, i) => {
-      const base = github.tools[i % github.tools.length]!;
+    tools: Array.from({ length: 1000 }, (_slot, i) => {
+      // As bench/fixtures/synthetic-server.js serves them: without annotations.
+      const { annotations: _, ...base } = github.tools[i % github.tools.length]!;
       return { ...base, name: `${base.name}_${Math.floor(i / github.tools.length)}` };
     }),
   };

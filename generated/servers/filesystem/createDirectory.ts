@@ -11,7 +11,6 @@ export interface CreateDirectoryResult {
 
 /**
  * Create a new directory or ensure a directory exists. Can create multiple nested directories in one operation. If the directory already exists, this operation will succeed silently. Perfect for setting up directory structures for projects or ensuring required paths exist. Only works within allowed directories.
- *
  * @idempotent
  */
 export function createDirectory(args: CreateDirectoryArgs): Promise<CreateDirectoryResult> {

@@ -13,7 +13,6 @@ export interface DirectoryTreeResult {
 
 /**
  * Get a recursive tree view of files and directories as a JSON structure. Each entry includes 'name', 'type' (file/directory), and 'children' for directories. Files have no children array, while directories always have a children array (which may be empty). The output is formatted with 2-space indentation for readability. Only works within allowed directories.
- *
  * @readOnly
  */
 export function directoryTree(args: DirectoryTreeArgs): Promise<DirectoryTreeResult> {

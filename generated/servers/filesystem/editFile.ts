@@ -22,7 +22,6 @@ export interface EditFileResult {
 
 /**
  * Make line-based edits to a text file. Each edit replaces exact line sequences with new content. Returns a git-style diff showing the changes made. Only works within allowed directories.
- *
  * @destructive
  */
 export function editFile(args: EditFileArgs): Promise<EditFileResult> {

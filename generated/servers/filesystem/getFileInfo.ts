@@ -11,7 +11,6 @@ export interface GetFileInfoResult {
 
 /**
  * Retrieve detailed metadata about a file or directory. Returns comprehensive information including size, creation time, last modified time, permissions, and type. This tool is perfect for understanding file characteristics without reading the actual content. Only works within allowed directories.
- *
  * @readOnly
  */
 export function getFileInfo(args: GetFileInfoArgs): Promise<GetFileInfoResult> {

@@ -9,7 +9,6 @@ export interface ListAllowedDirectoriesResult {
 
 /**
  * Returns the list of directories that this server is allowed to access. Subdirectories within these allowed directories are also accessible. Use this to understand which directories and their nested paths are available before trying to access files.
- *
  * @readOnly
  */
 export function listAllowedDirectories(args: ListAllowedDirectoriesArgs = {}): Promise<ListAllowedDirectoriesResult> {

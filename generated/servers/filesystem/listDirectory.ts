@@ -11,7 +11,6 @@ export interface ListDirectoryResult {
 
 /**
  * Get a detailed listing of all files and directories in a specified path. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is essential for understanding directory structure and finding specific files within a directory. Only works within allowed directories.
- *
  * @readOnly
  */
 export function listDirectory(args: ListDirectoryArgs): Promise<ListDirectoryResult> {

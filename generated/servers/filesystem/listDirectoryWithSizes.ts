@@ -16,7 +16,6 @@ export interface ListDirectoryWithSizesResult {
 
 /**
  * Get a detailed listing of all files and directories in a specified path, including sizes. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is useful for understanding directory structure and finding specific files within a directory. Only works within allowed directories.
- *
  * @readOnly
  */
 export function listDirectoryWithSizes(args: ListDirectoryWithSizesArgs): Promise<ListDirectoryWithSizesResult> {

@@ -12,7 +12,6 @@ export interface MoveFileResult {
 
 /**
  * Move or rename files and directories. Can move files between directories and rename them in a single operation. If the destination exists, the operation will fail. Works across different directories and can be used for simple renaming within the same directory. Both source and destination must be within allowed directories.
- *
  * @destructive
  */
 export function moveFile(args: MoveFileArgs): Promise<MoveFileResult> {

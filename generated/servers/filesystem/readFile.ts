@@ -15,7 +15,6 @@ export interface ReadFileResult {
 
 /**
  * Read the complete contents of a file as text. DEPRECATED: Use read_text_file instead.
- *
  * @readOnly
  */
 export function readFile(args: ReadFileArgs): Promise<ReadFileResult> {

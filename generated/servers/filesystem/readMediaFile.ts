@@ -11,7 +11,6 @@ export interface ReadMediaFileResult {
 
 /**
  * Read a file and return it as a base64-encoded content block with its MIME type. Image and audio files are returned as image/audio content; any other file type is returned as an embedded resource. Only works within allowed directories.
- *
  * @readOnly
  */
 export function readMediaFile(args: ReadMediaFileArgs): Promise<ReadMediaFileResult> {

@@ -12,7 +12,6 @@ export interface ReadMultipleFilesResult {
 
 /**
  * Read the contents of multiple files simultaneously. This is more efficient than reading files one by one when you need to analyze or compare multiple files. Each file's content is returned with its path as a reference. Failed reads for individual files won't stop the entire operation. Only works within allowed directories.
- *
  * @readOnly
  */
 export function readMultipleFiles(args: ReadMultipleFilesArgs): Promise<ReadMultipleFilesResult> {

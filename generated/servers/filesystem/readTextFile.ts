@@ -15,7 +15,6 @@ export interface ReadTextFileResult {
 
 /**
  * Read the complete contents of a file from the file system as text. Handles various text encodings and provides detailed error messages if the file cannot be read. Use this tool when you need to examine the contents of a single file. Use the 'head' parameter to read only the first N lines of a file, or the 'tail' parameter to read only the last N lines of a file. Operates on the file as text regardless of extension. Only works within allowed directories.
- *
  * @readOnly
  */
 export function readTextFile(args: ReadTextFileArgs): Promise<ReadTextFileResult> {

@@ -12,7 +12,6 @@ export interface WriteFileResult {
 
 /**
  * Create a new file or completely overwrite an existing file with new content. Use with caution as it will overwrite existing files without warning. Handles text content with proper encoding. Only works within allowed directories.
- *
  * @destructive @idempotent
  */
 export function writeFile(args: WriteFileArgs): Promise<WriteFileResult> {

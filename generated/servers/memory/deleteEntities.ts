@@ -13,7 +13,6 @@ export interface DeleteEntitiesResult {
 
 /**
  * Delete multiple entities and their associated relations from the knowledge graph
- *
  * @destructive @idempotent
  */
 export function deleteEntities(args: DeleteEntitiesArgs): Promise<DeleteEntitiesResult> {

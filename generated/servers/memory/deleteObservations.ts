@@ -17,7 +17,6 @@ export interface DeleteObservationsResult {
 
 /**
  * Delete specific observations from entities in the knowledge graph
- *
  * @destructive @idempotent
  */
 export function deleteObservations(args: DeleteObservationsArgs): Promise<DeleteObservationsResult> {

@@ -20,7 +20,6 @@ export interface DeleteRelationsResult {
 
 /**
  * Delete multiple relations from the knowledge graph
- *
  * @destructive @idempotent
  */
 export function deleteRelations(args: DeleteRelationsArgs): Promise<DeleteRelationsResult> {

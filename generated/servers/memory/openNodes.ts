@@ -27,7 +27,6 @@ export interface OpenNodesResult {
 
 /**
  * Open specific nodes in the knowledge graph by their names
- *
  * @readOnly @idempotent
  */
 export function openNodes(args: OpenNodesArgs): Promise<OpenNodesResult> {

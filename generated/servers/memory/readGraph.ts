@@ -24,7 +24,6 @@ export interface ReadGraphResult {
 
 /**
  * Read the entire knowledge graph
- *
  * @readOnly @idempotent
  */
 export function readGraph(args: ReadGraphArgs = {}): Promise<ReadGraphResult> {

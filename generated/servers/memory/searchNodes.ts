@@ -27,7 +27,6 @@ export interface SearchNodesResult {
 
 /**
  * Search for nodes in the knowledge graph based on a query
- *
  * @readOnly @idempotent
  */
 export function searchNodes(args: SearchNodesArgs): Promise<SearchNodesResult> {

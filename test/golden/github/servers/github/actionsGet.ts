@@ -18,15 +18,11 @@ export interface ActionsGetArgs {
   resource_id: string;
 }
 
-/** Undeclared by the server. */
-export type ActionsGetResult = Untyped;
-
 /**
  * Get details about specific GitHub Actions resources.
  * Use this tool to get details about individual workflows, workflow runs, jobs, and artifacts by their unique IDs.
- *
  * @readOnly @title Get details of GitHub Actions resources (workflows, workflow runs, jobs, and ar…
  */
-export function actionsGet(args: ActionsGetArgs): Promise<ActionsGetResult> {
+export function actionsGet(args: ActionsGetArgs): Promise<Untyped> {
   return callTool('github', 'actions_get', args);
 }

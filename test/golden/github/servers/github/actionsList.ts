@@ -37,15 +37,11 @@ export interface ActionsListArgs {
   };
 }
 
-/** Undeclared by the server. */
-export type ActionsListResult = Untyped;
-
 /**
  * Tools for listing GitHub Actions resources.
  * Use this tool to list workflows in a repository, or list workflow runs, jobs, and artifacts for a specific workflow or workflow run.
- *
  * @readOnly @title List GitHub Actions workflows in a repository
  */
-export function actionsList(args: ActionsListArgs): Promise<ActionsListResult> {
+export function actionsList(args: ActionsListArgs): Promise<Untyped> {
   return callTool('github', 'actions_list', args);
 }

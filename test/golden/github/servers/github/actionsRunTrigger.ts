@@ -18,14 +18,10 @@ export interface ActionsRunTriggerArgs {
   workflow_id?: string;
 }
 
-/** Undeclared by the server. */
-export type ActionsRunTriggerResult = Untyped;
-
 /**
  * Trigger GitHub Actions workflow operations, including running, re-running, cancelling workflow runs, and deleting workflow run logs.
- *
  * @destructive @title Trigger GitHub Actions workflow actions
  */
-export function actionsRunTrigger(args: ActionsRunTriggerArgs): Promise<ActionsRunTriggerResult> {
+export function actionsRunTrigger(args: ActionsRunTriggerArgs): Promise<Untyped> {
   return callTool('github', 'actions_run_trigger', args);
 }

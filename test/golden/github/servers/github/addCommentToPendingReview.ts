@@ -24,14 +24,10 @@ export interface AddCommentToPendingReviewArgs {
   subjectType: 'FILE' | 'LINE';
 }
 
-/** Undeclared by the server. */
-export type AddCommentToPendingReviewResult = Untyped;
-
 /**
  * Add review comment to the requester's latest pending pull request review. A pending review needs to already exist to call this (check with the user if not sure).
- *
  * @title Add review comment to the requester's latest pending pull request review
  */
-export function addCommentToPendingReview(args: AddCommentToPendingReviewArgs): Promise<AddCommentToPendingReviewResult> {
+export function addCommentToPendingReview(args: AddCommentToPendingReviewArgs): Promise<Untyped> {
   return callTool('github', 'add_comment_to_pending_review', args);
 }

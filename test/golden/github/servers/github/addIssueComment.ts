@@ -16,14 +16,10 @@ export interface AddIssueCommentArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type AddIssueCommentResult = Untyped;
-
 /**
  * Add a comment and/or reaction to a specific issue or issue comment in a GitHub repository. Use this tool with pull requests as well (in this case pass pull request number as issue_number), but only if user is not asking specifically to add or react to review comments. At least one of body or reaction is required.
- *
  * @title Add comment to issue or pull request
  */
-export function addIssueComment(args: AddIssueCommentArgs): Promise<AddIssueCommentResult> {
+export function addIssueComment(args: AddIssueCommentArgs): Promise<Untyped> {
   return callTool('github', 'add_issue_comment', args);
 }

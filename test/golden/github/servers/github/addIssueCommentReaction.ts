@@ -12,14 +12,10 @@ export interface AddIssueCommentReactionArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type AddIssueCommentReactionResult = Untyped;
-
 /**
  * Add a reaction to an issue or pull request comment.
- *
  * @openWorld @title Add Reaction to Issue or Pull Request Comment
  */
-export function addIssueCommentReaction(args: AddIssueCommentReactionArgs): Promise<AddIssueCommentReactionResult> {
+export function addIssueCommentReaction(args: AddIssueCommentReactionArgs): Promise<Untyped> {
   return callTool('github', 'add_issue_comment_reaction', args);
 }

@@ -12,14 +12,10 @@ export interface AddIssueReactionArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type AddIssueReactionResult = Untyped;
-
 /**
  * Add a reaction to an issue or pull request.
- *
  * @openWorld @title Add Reaction to Issue or Pull Request
  */
-export function addIssueReaction(args: AddIssueReactionArgs): Promise<AddIssueReactionResult> {
+export function addIssueReaction(args: AddIssueReactionArgs): Promise<Untyped> {
   return callTool('github', 'add_issue_reaction', args);
 }

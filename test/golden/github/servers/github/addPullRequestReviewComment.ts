@@ -24,14 +24,10 @@ export interface AddPullRequestReviewCommentArgs {
   subjectType: 'FILE' | 'LINE';
 }
 
-/** Undeclared by the server. */
-export type AddPullRequestReviewCommentResult = Untyped;
-
 /**
  * Add a review comment to the current user's pending pull request review.
- *
- * @openWorld @title Add Pull Request Review Comment
+ * @openWorld
  */
-export function addPullRequestReviewComment(args: AddPullRequestReviewCommentArgs): Promise<AddPullRequestReviewCommentResult> {
+export function addPullRequestReviewComment(args: AddPullRequestReviewCommentArgs): Promise<Untyped> {
   return callTool('github', 'add_pull_request_review_comment', args);
 }

@@ -12,14 +12,10 @@ export interface AddPullRequestReviewCommentReactionArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type AddPullRequestReviewCommentReactionResult = Untyped;
-
 /**
  * Add a reaction to a pull request review comment.
- *
- * @openWorld @title Add Pull Request Review Comment Reaction
+ * @openWorld
  */
-export function addPullRequestReviewCommentReaction(args: AddPullRequestReviewCommentReactionArgs): Promise<AddPullRequestReviewCommentReactionResult> {
+export function addPullRequestReviewCommentReaction(args: AddPullRequestReviewCommentReactionArgs): Promise<Untyped> {
   return callTool('github', 'add_pull_request_review_comment_reaction', args);
 }

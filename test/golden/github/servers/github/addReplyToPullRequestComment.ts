@@ -16,14 +16,7 @@ export interface AddReplyToPullRequestCommentArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type AddReplyToPullRequestCommentResult = Untyped;
-
-/**
- * Add a reply and/or reaction to an existing pull request comment. This can create a new comment linked as a reply to the specified comment, add an emoji reaction to the specified comment, or do both. At least one of body or reaction is required.
- *
- * @title Add reply to pull request comment
- */
-export function addReplyToPullRequestComment(args: AddReplyToPullRequestCommentArgs): Promise<AddReplyToPullRequestCommentResult> {
+/** Add a reply and/or reaction to an existing pull request comment. This can create a new comment linked as a reply to the specified comment, add an emoji reaction to the specified comment, or do both. At least one of body or reaction is required. */
+export function addReplyToPullRequestComment(args: AddReplyToPullRequestCommentArgs): Promise<Untyped> {
   return callTool('github', 'add_reply_to_pull_request_comment', args);
 }

@@ -14,14 +14,10 @@ export interface AddSubIssueArgs {
   sub_issue_id: number;
 }
 
-/** Undeclared by the server. */
-export type AddSubIssueResult = Untyped;
-
 /**
  * Add a sub-issue to a parent issue.
- *
- * @openWorld @title Add Sub-Issue
+ * @openWorld
  */
-export function addSubIssue(args: AddSubIssueArgs): Promise<AddSubIssueResult> {
+export function addSubIssue(args: AddSubIssueArgs): Promise<Untyped> {
   return callTool('github', 'add_sub_issue', args);
 }

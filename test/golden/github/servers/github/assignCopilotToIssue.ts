@@ -14,9 +14,6 @@ export interface AssignCopilotToIssueArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type AssignCopilotToIssueResult = Untyped;
-
 /**
  * Assign Copilot to a specific issue in a GitHub repository.
  *
@@ -25,9 +22,8 @@ export type AssignCopilotToIssueResult = Untyped;
  *
  * More information can be found at:
  * - https://docs.github.com/en/copilot/concepts/agents/cloud-agent/about-cloud-agent
- *
- * @idempotent @title Assign Copilot to issue
+ * @idempotent
  */
-export function assignCopilotToIssue(args: AssignCopilotToIssueArgs): Promise<AssignCopilotToIssueResult> {
+export function assignCopilotToIssue(args: AssignCopilotToIssueArgs): Promise<Untyped> {
   return callTool('github', 'assign_copilot_to_issue', args);
 }

@@ -20,9 +20,6 @@ export interface AssignCopilotToIssueWithIntentArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type AssignCopilotToIssueWithIntentResult = Untyped;
-
 /**
  * Assign Copilot to a specific issue in a GitHub repository. Prefer this tool over assign_copilot_to_issue when available.
  *
@@ -31,9 +28,8 @@ export type AssignCopilotToIssueWithIntentResult = Untyped;
  *
  * More information can be found at:
  * - https://docs.github.com/en/copilot/concepts/agents/cloud-agent/about-cloud-agent
- *
- * @idempotent @title Assign Copilot to issue with intent
+ * @idempotent
  */
-export function assignCopilotToIssueWithIntent(args: AssignCopilotToIssueWithIntentArgs): Promise<AssignCopilotToIssueWithIntentResult> {
+export function assignCopilotToIssueWithIntent(args: AssignCopilotToIssueWithIntentArgs): Promise<Untyped> {
   return callTool('github', 'assign_copilot_to_issue_with_intent', args);
 }

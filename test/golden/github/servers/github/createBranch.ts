@@ -12,14 +12,7 @@ export interface CreateBranchArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type CreateBranchResult = Untyped;
-
-/**
- * Create a new branch in a GitHub repository
- *
- * @title Create branch
- */
-export function createBranch(args: CreateBranchArgs): Promise<CreateBranchResult> {
+/** Create a new branch in a GitHub repository */
+export function createBranch(args: CreateBranchArgs): Promise<Untyped> {
   return callTool('github', 'create_branch', args);
 }

@@ -15,14 +15,7 @@ export interface CreateGistArgs {
   public?: boolean;
 }
 
-/** Undeclared by the server. */
-export type CreateGistResult = Untyped;
-
-/**
- * Create a new gist
- *
- * @title Create Gist
- */
-export function createGist(args: CreateGistArgs): Promise<CreateGistResult> {
+/** Create a new gist */
+export function createGist(args: CreateGistArgs): Promise<Untyped> {
   return callTool('github', 'create_gist', args);
 }

@@ -12,14 +12,10 @@ export interface CreateIssueArgs {
   title: string;
 }
 
-/** Undeclared by the server. */
-export type CreateIssueResult = Untyped;
-
 /**
  * Create a new issue in a GitHub repository with a title and optional body.
- *
- * @openWorld @title Create Issue
+ * @openWorld
  */
-export function createIssue(args: CreateIssueArgs): Promise<CreateIssueResult> {
+export function createIssue(args: CreateIssueArgs): Promise<Untyped> {
   return callTool('github', 'create_issue', args);
 }

@@ -23,9 +23,6 @@ export interface CreateOrUpdateFileArgs {
   sha?: string;
 }
 
-/** Undeclared by the server. */
-export type CreateOrUpdateFileResult = Untyped;
-
 /**
  * Create or update a single file in a GitHub repository.
  * If updating, you should provide the SHA of the file you want to update. Use this tool to create or update a file in a GitHub repository remotely; do not use it for local file operations.
@@ -34,9 +31,7 @@ export type CreateOrUpdateFileResult = Untyped;
  * git rev-parse <branch>:<path to file>
  *
  * SHA MUST be provided for existing file updates.
- *
- * @title Create or update file
  */
-export function createOrUpdateFile(args: CreateOrUpdateFileArgs): Promise<CreateOrUpdateFileResult> {
+export function createOrUpdateFile(args: CreateOrUpdateFileArgs): Promise<Untyped> {
   return callTool('github', 'create_or_update_file', args);
 }

@@ -22,14 +22,10 @@ export interface CreatePullRequestArgs {
   title: string;
 }
 
-/** Undeclared by the server. */
-export type CreatePullRequestResult = Untyped;
-
 /**
  * Create a new pull request in a GitHub repository.
- *
  * @title Open new pull request
  */
-export function createPullRequest(args: CreatePullRequestArgs): Promise<CreatePullRequestResult> {
+export function createPullRequest(args: CreatePullRequestArgs): Promise<Untyped> {
   return callTool('github', 'create_pull_request', args);
 }

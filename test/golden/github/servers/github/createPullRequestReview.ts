@@ -16,14 +16,10 @@ export interface CreatePullRequestReviewArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type CreatePullRequestReviewResult = Untyped;
-
 /**
  * Create a review on a pull request. If event is provided, the review is submitted immediately; otherwise a pending review is created.
- *
- * @openWorld @title Create Pull Request Review
+ * @openWorld
  */
-export function createPullRequestReview(args: CreatePullRequestReviewArgs): Promise<CreatePullRequestReviewResult> {
+export function createPullRequestReview(args: CreatePullRequestReviewArgs): Promise<Untyped> {
   return callTool('github', 'create_pull_request_review', args);
 }

@@ -14,14 +14,7 @@ export interface CreateRepositoryArgs {
   private?: boolean;
 }
 
-/** Undeclared by the server. */
-export type CreateRepositoryResult = Untyped;
-
-/**
- * Create a new GitHub repository in your account or specified organization
- *
- * @title Create repository
- */
-export function createRepository(args: CreateRepositoryArgs): Promise<CreateRepositoryResult> {
+/** Create a new GitHub repository in your account or specified organization */
+export function createRepository(args: CreateRepositoryArgs): Promise<Untyped> {
   return callTool('github', 'create_repository', args);
 }

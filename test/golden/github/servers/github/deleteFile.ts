@@ -14,14 +14,10 @@ export interface DeleteFileArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type DeleteFileResult = Untyped;
-
 /**
  * Delete a file from a GitHub repository
- *
- * @destructive @title Delete file
+ * @destructive
  */
-export function deleteFile(args: DeleteFileArgs): Promise<DeleteFileResult> {
+export function deleteFile(args: DeleteFileArgs): Promise<Untyped> {
   return callTool('github', 'delete_file', args);
 }

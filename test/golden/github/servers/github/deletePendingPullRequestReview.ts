@@ -10,14 +10,10 @@ export interface DeletePendingPullRequestReviewArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type DeletePendingPullRequestReviewResult = Untyped;
-
 /**
  * Delete a pending pull request review.
- *
- * @destructive @openWorld @title Delete Pending Pull Request Review
+ * @destructive @openWorld
  */
-export function deletePendingPullRequestReview(args: DeletePendingPullRequestReviewArgs): Promise<DeletePendingPullRequestReviewResult> {
+export function deletePendingPullRequestReview(args: DeletePendingPullRequestReviewArgs): Promise<Untyped> {
   return callTool('github', 'delete_pending_pull_request_review', args);
 }

@@ -8,14 +8,10 @@ export interface DeleteRepositoryArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type DeleteRepositoryResult = Untyped;
-
 /**
  * Delete a GitHub repository after the user confirms the exact owner/repository name
- *
- * @destructive @title Delete repository
+ * @destructive
  */
-export function deleteRepository(args: DeleteRepositoryArgs): Promise<DeleteRepositoryResult> {
+export function deleteRepository(args: DeleteRepositoryArgs): Promise<Untyped> {
   return callTool('github', 'delete_repository', args);
 }

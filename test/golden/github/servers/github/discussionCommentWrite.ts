@@ -25,15 +25,11 @@ export interface DiscussionCommentWriteArgs {
   repo?: string;
 }
 
-/** Undeclared by the server. */
-export type DiscussionCommentWriteResult = Untyped;
-
 /**
  * Write operations for discussion comments.
  * Supports adding top-level comments, replying to existing comments, updating comment content, deleting comments, and marking or unmarking comments as the answer.
- *
  * @destructive @title Manage discussion comments
  */
-export function discussionCommentWrite(args: DiscussionCommentWriteArgs): Promise<DiscussionCommentWriteResult> {
+export function discussionCommentWrite(args: DiscussionCommentWriteArgs): Promise<Untyped> {
   return callTool('github', 'discussion_comment_write', args);
 }

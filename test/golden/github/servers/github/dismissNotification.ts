@@ -8,14 +8,7 @@ export interface DismissNotificationArgs {
   threadID: string;
 }
 
-/** Undeclared by the server. */
-export type DismissNotificationResult = Untyped;
-
-/**
- * Dismiss a notification by marking it as read or done
- *
- * @title Dismiss notification
- */
-export function dismissNotification(args: DismissNotificationArgs): Promise<DismissNotificationResult> {
+/** Dismiss a notification by marking it as read or done */
+export function dismissNotification(args: DismissNotificationArgs): Promise<Untyped> {
   return callTool('github', 'dismiss_notification', args);
 }

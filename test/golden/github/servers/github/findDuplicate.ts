@@ -16,14 +16,10 @@ export interface FindDuplicateArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type FindDuplicateResult = Untyped;
-
 /**
  * Find likely duplicate issues for an existing issue in a GitHub repository. This is a read-only search scoped to the source issue's repository: it returns ranked candidate issues with a similarity score and confidence, and does not close, link, comment on, or otherwise modify any issue.
- *
  * @readOnly @title Find duplicate issues
  */
-export function findDuplicate(args: FindDuplicateArgs): Promise<FindDuplicateResult> {
+export function findDuplicate(args: FindDuplicateArgs): Promise<Untyped> {
   return callTool('github', 'find_duplicate', args);
 }

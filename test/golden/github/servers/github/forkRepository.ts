@@ -10,14 +10,7 @@ export interface ForkRepositoryArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type ForkRepositoryResult = Untyped;
-
-/**
- * Fork a GitHub repository to your account or specified organization
- *
- * @title Fork repository
- */
-export function forkRepository(args: ForkRepositoryArgs): Promise<ForkRepositoryResult> {
+/** Fork a GitHub repository to your account or specified organization */
+export function forkRepository(args: ForkRepositoryArgs): Promise<Untyped> {
   return callTool('github', 'fork_repository', args);
 }

@@ -10,14 +10,10 @@ export interface GetCodeQualityFindingArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type GetCodeQualityFindingResult = Untyped;
-
 /**
  * Get details of a specific code quality finding in a GitHub repository.
- *
- * @readOnly @title Get code quality finding
+ * @readOnly
  */
-export function getCodeQualityFinding(args: GetCodeQualityFindingArgs): Promise<GetCodeQualityFindingResult> {
+export function getCodeQualityFinding(args: GetCodeQualityFindingArgs): Promise<Untyped> {
   return callTool('github', 'get_code_quality_finding', args);
 }

@@ -10,14 +10,10 @@ export interface GetCodeScanningAlertArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type GetCodeScanningAlertResult = Untyped;
-
 /**
  * Get details of a specific code scanning alert in a GitHub repository.
- *
- * @readOnly @title Get code scanning alert
+ * @readOnly
  */
-export function getCodeScanningAlert(args: GetCodeScanningAlertArgs): Promise<GetCodeScanningAlertResult> {
+export function getCodeScanningAlert(args: GetCodeScanningAlertArgs): Promise<Untyped> {
   return callTool('github', 'get_code_scanning_alert', args);
 }

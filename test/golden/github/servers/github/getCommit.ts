@@ -16,14 +16,10 @@ export interface GetCommitArgs {
   sha: string;
 }
 
-/** Undeclared by the server. */
-export type GetCommitResult = Untyped;
-
 /**
  * Get details for a commit from a GitHub repository
- *
  * @readOnly @title Get commit details
  */
-export function getCommit(args: GetCommitArgs): Promise<GetCommitResult> {
+export function getCommit(args: GetCommitArgs): Promise<Untyped> {
   return callTool('github', 'get_commit', args);
 }

@@ -10,14 +10,10 @@ export interface GetDependabotAlertArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type GetDependabotAlertResult = Untyped;
-
 /**
  * Get details of a specific dependabot alert in a GitHub repository.
- *
- * @readOnly @title Get dependabot alert
+ * @readOnly
  */
-export function getDependabotAlert(args: GetDependabotAlertArgs): Promise<GetDependabotAlertResult> {
+export function getDependabotAlert(args: GetDependabotAlertArgs): Promise<Untyped> {
   return callTool('github', 'get_dependabot_alert', args);
 }

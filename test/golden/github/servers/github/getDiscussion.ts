@@ -10,14 +10,10 @@ export interface GetDiscussionArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type GetDiscussionResult = Untyped;
-
 /**
  * Get a specific discussion by ID
- *
- * @readOnly @title Get discussion
+ * @readOnly
  */
-export function getDiscussion(args: GetDiscussionArgs): Promise<GetDiscussionResult> {
+export function getDiscussion(args: GetDiscussionArgs): Promise<Untyped> {
   return callTool('github', 'get_discussion', args);
 }

@@ -16,14 +16,10 @@ export interface GetDiscussionCommentsArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type GetDiscussionCommentsResult = Untyped;
-
 /**
  * Get comments from a discussion
- *
- * @readOnly @title Get discussion comments
+ * @readOnly
  */
-export function getDiscussionComments(args: GetDiscussionCommentsArgs): Promise<GetDiscussionCommentsResult> {
+export function getDiscussionComments(args: GetDiscussionCommentsArgs): Promise<Untyped> {
   return callTool('github', 'get_discussion_comments', args);
 }

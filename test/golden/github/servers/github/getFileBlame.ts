@@ -20,14 +20,10 @@ export interface GetFileBlameArgs {
   start_line?: number;
 }
 
-/** Undeclared by the server. */
-export type GetFileBlameResult = Untyped;
-
 /**
  * Get git blame information for a file, showing the commit that last modified each line. Ranges share commit metadata via the top-level 'commits' map keyed by SHA. Use 'start_line'/'end_line' to restrict the result to a window of the file, and 'perPage'/'after' to cursor-page through returned ranges. Matching ranges are capped at 1000; when the cap is hit 'truncated' is set to true and 'total_ranges' reports the pre-cap match count.
- *
  * @readOnly @title Get file blame information
  */
-export function getFileBlame(args: GetFileBlameArgs): Promise<GetFileBlameResult> {
+export function getFileBlame(args: GetFileBlameArgs): Promise<Untyped> {
   return callTool('github', 'get_file_blame', args);
 }

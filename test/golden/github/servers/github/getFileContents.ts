@@ -19,14 +19,10 @@ export interface GetFileContentsArgs {
   sha?: string;
 }
 
-/** Undeclared by the server. */
-export type GetFileContentsResult = Untyped;
-
 /**
  * Get the contents of a file or directory from a GitHub repository
- *
  * @readOnly @title Get file or directory contents
  */
-export function getFileContents(args: GetFileContentsArgs): Promise<GetFileContentsResult> {
+export function getFileContents(args: GetFileContentsArgs): Promise<Untyped> {
   return callTool('github', 'get_file_contents', args);
 }

@@ -6,14 +6,10 @@ export interface GetGistArgs {
   gist_id: string;
 }
 
-/** Undeclared by the server. */
-export type GetGistResult = Untyped;
-
 /**
  * Get gist content of a particular gist, by gist ID
- *
  * @readOnly @title Get Gist Content
  */
-export function getGist(args: GetGistArgs): Promise<GetGistResult> {
+export function getGist(args: GetGistArgs): Promise<Untyped> {
   return callTool('github', 'get_gist', args);
 }

@@ -6,14 +6,10 @@ export interface GetGlobalSecurityAdvisoryArgs {
   ghsaId: string;
 }
 
-/** Undeclared by the server. */
-export type GetGlobalSecurityAdvisoryResult = Untyped;
-
 /**
  * Get a global security advisory
- *
  * @readOnly
  */
-export function getGlobalSecurityAdvisory(args: GetGlobalSecurityAdvisoryArgs): Promise<GetGlobalSecurityAdvisoryResult> {
+export function getGlobalSecurityAdvisory(args: GetGlobalSecurityAdvisoryArgs): Promise<Untyped> {
   return callTool('github', 'get_global_security_advisory', args);
 }

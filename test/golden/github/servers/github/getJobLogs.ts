@@ -21,14 +21,10 @@ export interface GetJobLogsArgs {
   tail_lines?: number;
 }
 
-/** Undeclared by the server. */
-export type GetJobLogsResult = Untyped;
-
 /**
  * Download logs for a specific workflow job or efficiently get all failed job logs for a workflow run
- *
- * @readOnly @title Get job logs
+ * @readOnly
  */
-export function getJobLogs(args: GetJobLogsArgs): Promise<GetJobLogsResult> {
+export function getJobLogs(args: GetJobLogsArgs): Promise<Untyped> {
   return callTool('github', 'get_job_logs', args);
 }

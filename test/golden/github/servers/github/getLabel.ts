@@ -10,14 +10,10 @@ export interface GetLabelArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type GetLabelResult = Untyped;
-
 /**
  * Get a specific label from a repository.
- *
  * @readOnly @title Get a specific label from a repository
  */
-export function getLabel(args: GetLabelArgs): Promise<GetLabelResult> {
+export function getLabel(args: GetLabelArgs): Promise<Untyped> {
   return callTool('github', 'get_label', args);
 }

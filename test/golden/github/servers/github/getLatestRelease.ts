@@ -8,14 +8,10 @@ export interface GetLatestReleaseArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type GetLatestReleaseResult = Untyped;
-
 /**
  * Get the latest release in a GitHub repository
- *
- * @readOnly @title Get latest release
+ * @readOnly
  */
-export function getLatestRelease(args: GetLatestReleaseArgs): Promise<GetLatestReleaseResult> {
+export function getLatestRelease(args: GetLatestReleaseArgs): Promise<Untyped> {
   return callTool('github', 'get_latest_release', args);
 }

@@ -3,14 +3,10 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type GetMeArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type GetMeResult = Untyped;
-
 /**
  * Get details of the authenticated GitHub user. Use this when a request is about the user's own profile for GitHub. Or when information is missing to build other tool calls.
- *
  * @readOnly @title Get my user profile
  */
-export function getMe(args: GetMeArgs = {}): Promise<GetMeResult> {
+export function getMe(args: GetMeArgs = {}): Promise<Untyped> {
   return callTool('github', 'get_me', args);
 }

@@ -6,14 +6,10 @@ export interface GetNotificationDetailsArgs {
   notificationID: string;
 }
 
-/** Undeclared by the server. */
-export type GetNotificationDetailsResult = Untyped;
-
 /**
  * Get detailed information for a specific GitHub notification, always call this tool when the user asks for details about a specific notification, if you don't know the ID list notifications first.
- *
- * @readOnly @title Get notification details
+ * @readOnly
  */
-export function getNotificationDetails(args: GetNotificationDetailsArgs): Promise<GetNotificationDetailsResult> {
+export function getNotificationDetails(args: GetNotificationDetailsArgs): Promise<Untyped> {
   return callTool('github', 'get_notification_details', args);
 }

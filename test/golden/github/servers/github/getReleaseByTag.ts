@@ -10,14 +10,10 @@ export interface GetReleaseByTagArgs {
   tag: string;
 }
 
-/** Undeclared by the server. */
-export type GetReleaseByTagResult = Untyped;
-
 /**
  * Get a specific release by its tag name in a GitHub repository
- *
  * @readOnly @title Get a release by tag name
  */
-export function getReleaseByTag(args: GetReleaseByTagArgs): Promise<GetReleaseByTagResult> {
+export function getReleaseByTag(args: GetReleaseByTagArgs): Promise<Untyped> {
   return callTool('github', 'get_release_by_tag', args);
 }

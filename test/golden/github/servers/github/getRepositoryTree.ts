@@ -14,14 +14,10 @@ export interface GetRepositoryTreeArgs {
   tree_sha?: string;
 }
 
-/** Undeclared by the server. */
-export type GetRepositoryTreeResult = Untyped;
-
 /**
  * Get the tree structure (files and directories) of a GitHub repository at a specific ref or SHA
- *
- * @readOnly @title Get repository tree
+ * @readOnly
  */
-export function getRepositoryTree(args: GetRepositoryTreeArgs): Promise<GetRepositoryTreeResult> {
+export function getRepositoryTree(args: GetRepositoryTreeArgs): Promise<Untyped> {
   return callTool('github', 'get_repository_tree', args);
 }

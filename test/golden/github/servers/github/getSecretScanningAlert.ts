@@ -10,14 +10,10 @@ export interface GetSecretScanningAlertArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type GetSecretScanningAlertResult = Untyped;
-
 /**
  * Get details of a specific secret scanning alert in a GitHub repository.
- *
- * @readOnly @title Get secret scanning alert
+ * @readOnly
  */
-export function getSecretScanningAlert(args: GetSecretScanningAlertArgs): Promise<GetSecretScanningAlertResult> {
+export function getSecretScanningAlert(args: GetSecretScanningAlertArgs): Promise<Untyped> {
   return callTool('github', 'get_secret_scanning_alert', args);
 }

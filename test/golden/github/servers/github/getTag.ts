@@ -10,14 +10,10 @@ export interface GetTagArgs {
   tag: string;
 }
 
-/** Undeclared by the server. */
-export type GetTagResult = Untyped;
-
 /**
  * Get details about a specific git tag in a GitHub repository
- *
  * @readOnly @title Get tag details
  */
-export function getTag(args: GetTagArgs): Promise<GetTagResult> {
+export function getTag(args: GetTagArgs): Promise<Untyped> {
   return callTool('github', 'get_tag', args);
 }

@@ -8,14 +8,10 @@ export interface GetTeamMembersArgs {
   team_slug: string;
 }
 
-/** Undeclared by the server. */
-export type GetTeamMembersResult = Untyped;
-
 /**
  * Get member usernames of a specific team in an organization. Limited to organizations accessible with current credentials
- *
- * @readOnly @title Get team members
+ * @readOnly
  */
-export function getTeamMembers(args: GetTeamMembersArgs): Promise<GetTeamMembersResult> {
+export function getTeamMembers(args: GetTeamMembersArgs): Promise<Untyped> {
   return callTool('github', 'get_team_members', args);
 }

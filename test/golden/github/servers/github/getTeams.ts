@@ -6,14 +6,10 @@ export interface GetTeamsArgs {
   user?: string;
 }
 
-/** Undeclared by the server. */
-export type GetTeamsResult = Untyped;
-
 /**
  * Get details of the teams the user is a member of. Limited to organizations accessible with current credentials
- *
- * @readOnly @title Get teams
+ * @readOnly
  */
-export function getTeams(args: GetTeamsArgs = {}): Promise<GetTeamsResult> {
+export function getTeams(args: GetTeamsArgs = {}): Promise<Untyped> {
   return callTool('github', 'get_teams', args);
 }

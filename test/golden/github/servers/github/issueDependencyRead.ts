@@ -21,14 +21,10 @@ export interface IssueDependencyReadArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type IssueDependencyReadResult = Untyped;
-
 /**
  * Read an issue's dependency relationships in a GitHub repository: the issues that block it (blocked_by) or the issues it blocks (blocking).
- *
  * @readOnly @title Read issue dependencies
  */
-export function issueDependencyRead(args: IssueDependencyReadArgs): Promise<IssueDependencyReadResult> {
+export function issueDependencyRead(args: IssueDependencyReadArgs): Promise<Untyped> {
   return callTool('github', 'issue_dependency_read', args);
 }

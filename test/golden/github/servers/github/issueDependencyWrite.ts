@@ -30,14 +30,10 @@ export interface IssueDependencyWriteArgs {
   type: 'blocked_by' | 'blocking';
 }
 
-/** Undeclared by the server. */
-export type IssueDependencyWriteResult = Untyped;
-
 /**
  * Add or remove an issue dependency relationship in a GitHub repository. Use type 'blocked_by' to record that the subject issue is blocked by a related issue, or type 'blocking' to record that the subject issue blocks a related issue. The related issue defaults to the same repository as the subject unless related_owner/related_repo are provided.
- *
  * @title Change issue dependency
  */
-export function issueDependencyWrite(args: IssueDependencyWriteArgs): Promise<IssueDependencyWriteResult> {
+export function issueDependencyWrite(args: IssueDependencyWriteArgs): Promise<Untyped> {
   return callTool('github', 'issue_dependency_write', args);
 }

@@ -24,14 +24,10 @@ export interface IssueReadArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type IssueReadResult = Untyped;
-
 /**
  * Get information about a specific issue in a GitHub repository.
- *
  * @readOnly @title Get issue details
  */
-export function issueRead(args: IssueReadArgs): Promise<IssueReadResult> {
+export function issueRead(args: IssueReadArgs): Promise<Untyped> {
   return callTool('github', 'issue_read', args);
 }

@@ -46,14 +46,10 @@ export interface IssueWriteArgs {
   type?: string | null;
 }
 
-/** Undeclared by the server. */
-export type IssueWriteResult = Untyped;
-
 /**
  * Create a new or update an existing issue in a GitHub repository.
- *
  * @title Create or update issue/pull request
  */
-export function issueWrite(args: IssueWriteArgs): Promise<IssueWriteResult> {
+export function issueWrite(args: IssueWriteArgs): Promise<Untyped> {
   return callTool('github', 'issue_write', args);
 }

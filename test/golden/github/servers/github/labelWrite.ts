@@ -18,14 +18,10 @@ export interface LabelWriteArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type LabelWriteResult = Untyped;
-
 /**
  * Perform write operations on repository labels. To set labels on issues, use the 'update_issue' tool.
- *
  * @destructive @title Write operations on repository labels
  */
-export function labelWrite(args: LabelWriteArgs): Promise<LabelWriteResult> {
+export function labelWrite(args: LabelWriteArgs): Promise<Untyped> {
   return callTool('github', 'label_write', args);
 }

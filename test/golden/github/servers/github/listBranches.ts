@@ -12,14 +12,10 @@ export interface ListBranchesArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type ListBranchesResult = Untyped;
-
 /**
  * List branches in a GitHub repository
- *
- * @readOnly @title List branches
+ * @readOnly
  */
-export function listBranches(args: ListBranchesArgs): Promise<ListBranchesResult> {
+export function listBranches(args: ListBranchesArgs): Promise<Untyped> {
   return callTool('github', 'list_branches', args);
 }

@@ -20,14 +20,10 @@ export interface ListCodeScanningAlertsArgs {
   tool_name?: string;
 }
 
-/** Undeclared by the server. */
-export type ListCodeScanningAlertsResult = Untyped;
-
 /**
  * List code scanning alerts in a GitHub repository.
- *
- * @readOnly @title List code scanning alerts
+ * @readOnly
  */
-export function listCodeScanningAlerts(args: ListCodeScanningAlertsArgs): Promise<ListCodeScanningAlertsResult> {
+export function listCodeScanningAlerts(args: ListCodeScanningAlertsArgs): Promise<Untyped> {
   return callTool('github', 'list_code_scanning_alerts', args);
 }

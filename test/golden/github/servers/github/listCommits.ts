@@ -24,14 +24,10 @@ export interface ListCommitsArgs {
   until?: string;
 }
 
-/** Undeclared by the server. */
-export type ListCommitsResult = Untyped;
-
 /**
  * Get list of commits of a branch in a GitHub repository. Returns at least 30 results per page by default, but can return more if specified using the perPage parameter (up to 100).
- *
- * @readOnly @title List commits
+ * @readOnly
  */
-export function listCommits(args: ListCommitsArgs): Promise<ListCommitsResult> {
+export function listCommits(args: ListCommitsArgs): Promise<Untyped> {
   return callTool('github', 'list_commits', args);
 }

@@ -16,14 +16,10 @@ export interface ListDependabotAlertsArgs {
   state?: 'open' | 'fixed' | 'dismissed' | 'auto_dismissed';
 }
 
-/** Undeclared by the server. */
-export type ListDependabotAlertsResult = Untyped;
-
 /**
  * List dependabot alerts in a GitHub repository.
- *
- * @readOnly @title List dependabot alerts
+ * @readOnly
  */
-export function listDependabotAlerts(args: ListDependabotAlertsArgs): Promise<ListDependabotAlertsResult> {
+export function listDependabotAlerts(args: ListDependabotAlertsArgs): Promise<Untyped> {
   return callTool('github', 'list_dependabot_alerts', args);
 }

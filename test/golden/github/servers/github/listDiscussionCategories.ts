@@ -8,14 +8,10 @@ export interface ListDiscussionCategoriesArgs {
   repo?: string;
 }
 
-/** Undeclared by the server. */
-export type ListDiscussionCategoriesResult = Untyped;
-
 /**
  * List discussion categories with their id and name, for a repository or organisation.
- *
- * @readOnly @title List discussion categories
+ * @readOnly
  */
-export function listDiscussionCategories(args: ListDiscussionCategoriesArgs): Promise<ListDiscussionCategoriesResult> {
+export function listDiscussionCategories(args: ListDiscussionCategoriesArgs): Promise<Untyped> {
   return callTool('github', 'list_discussion_categories', args);
 }

@@ -18,14 +18,10 @@ export interface ListDiscussionsArgs {
   repo?: string;
 }
 
-/** Undeclared by the server. */
-export type ListDiscussionsResult = Untyped;
-
 /**
  * List discussions for a repository or organisation.
- *
- * @readOnly @title List discussions
+ * @readOnly
  */
-export function listDiscussions(args: ListDiscussionsArgs): Promise<ListDiscussionsResult> {
+export function listDiscussions(args: ListDiscussionsArgs): Promise<Untyped> {
   return callTool('github', 'list_discussions', args);
 }

@@ -12,14 +12,10 @@ export interface ListGistsArgs {
   username?: string;
 }
 
-/** Undeclared by the server. */
-export type ListGistsResult = Untyped;
-
 /**
  * List gists for a user
- *
- * @readOnly @title List Gists
+ * @readOnly
  */
-export function listGists(args: ListGistsArgs = {}): Promise<ListGistsResult> {
+export function listGists(args: ListGistsArgs = {}): Promise<Untyped> {
   return callTool('github', 'list_gists', args);
 }

@@ -29,14 +29,10 @@ export interface ListGlobalSecurityAdvisoriesArgs {
   updated?: string;
 }
 
-/** Undeclared by the server. */
-export type ListGlobalSecurityAdvisoriesResult = Untyped;
-
 /**
  * List global security advisories from GitHub.
- *
- * @readOnly @title List global security advisories
+ * @readOnly
  */
-export function listGlobalSecurityAdvisories(args: ListGlobalSecurityAdvisoriesArgs = {}): Promise<ListGlobalSecurityAdvisoriesResult> {
+export function listGlobalSecurityAdvisories(args: ListGlobalSecurityAdvisoriesArgs = {}): Promise<Untyped> {
   return callTool('github', 'list_global_security_advisories', args);
 }

@@ -8,14 +8,10 @@ export interface ListIssueFieldsArgs {
   repo?: string;
 }
 
-/** Undeclared by the server. */
-export type ListIssueFieldsResult = Untyped;
-
 /**
  * List issue fields for a repository or organization. Returns field definitions including name, type (text, number, date, single_select), and for single_select fields the list of valid option names. When repo is omitted, returns org-level fields directly.
- *
- * @readOnly @title List issue fields
+ * @readOnly
  */
-export function listIssueFields(args: ListIssueFieldsArgs): Promise<ListIssueFieldsResult> {
+export function listIssueFields(args: ListIssueFieldsArgs): Promise<Untyped> {
   return callTool('github', 'list_issue_fields', args);
 }

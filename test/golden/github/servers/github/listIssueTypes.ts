@@ -8,14 +8,10 @@ export interface ListIssueTypesArgs {
   repo?: string;
 }
 
-/** Undeclared by the server. */
-export type ListIssueTypesResult = Untyped;
-
 /**
  * List supported issue types for a repository or its owner organization. When repo is omitted, returns org-level issue types directly.
- *
  * @readOnly @title List available issue types
  */
-export function listIssueTypes(args: ListIssueTypesArgs): Promise<ListIssueTypesResult> {
+export function listIssueTypes(args: ListIssueTypesArgs): Promise<Untyped> {
   return callTool('github', 'list_issue_types', args);
 }

@@ -31,14 +31,10 @@ export interface ListIssuesArgs {
   state?: 'OPEN' | 'CLOSED';
 }
 
-/** Undeclared by the server. */
-export type ListIssuesResult = Untyped;
-
 /**
  * List issues in a GitHub repository. For pagination, use the 'endCursor' from the previous response's 'pageInfo' in the 'after' parameter.
- *
- * @readOnly @title List issues
+ * @readOnly
  */
-export function listIssues(args: ListIssuesArgs): Promise<ListIssuesResult> {
+export function listIssues(args: ListIssuesArgs): Promise<Untyped> {
   return callTool('github', 'list_issues', args);
 }

@@ -8,14 +8,10 @@ export interface ListLabelArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type ListLabelResult = Untyped;
-
 /**
  * List labels from a repository, ordered by issue count (descending) so the most-used labels are returned first
- *
  * @readOnly @title List labels from a repository
  */
-export function listLabel(args: ListLabelArgs): Promise<ListLabelResult> {
+export function listLabel(args: ListLabelArgs): Promise<Untyped> {
   return callTool('github', 'list_label', args);
 }

@@ -12,14 +12,10 @@ export interface ListOrgRepositorySecurityAdvisoriesArgs {
   state?: 'triage' | 'draft' | 'published' | 'closed';
 }
 
-/** Undeclared by the server. */
-export type ListOrgRepositorySecurityAdvisoriesResult = Untyped;
-
 /**
  * List repository security advisories for a GitHub organization.
- *
- * @readOnly @title List org repository security advisories
+ * @readOnly
  */
-export function listOrgRepositorySecurityAdvisories(args: ListOrgRepositorySecurityAdvisoriesArgs): Promise<ListOrgRepositorySecurityAdvisoriesResult> {
+export function listOrgRepositorySecurityAdvisories(args: ListOrgRepositorySecurityAdvisoriesArgs): Promise<Untyped> {
   return callTool('github', 'list_org_repository_security_advisories', args);
 }

@@ -24,14 +24,10 @@ export interface ListPullRequestsArgs {
   state?: 'open' | 'closed' | 'all';
 }
 
-/** Undeclared by the server. */
-export type ListPullRequestsResult = Untyped;
-
 /**
  * List pull requests in a GitHub repository. If the user specifies an author, then DO NOT use this tool and use the search_pull_requests tool instead.
- *
- * @readOnly @title List pull requests
+ * @readOnly
  */
-export function listPullRequests(args: ListPullRequestsArgs): Promise<ListPullRequestsResult> {
+export function listPullRequests(args: ListPullRequestsArgs): Promise<Untyped> {
   return callTool('github', 'list_pull_requests', args);
 }

@@ -14,14 +14,10 @@ export interface ListReleasesArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type ListReleasesResult = Untyped;
-
 /**
  * List releases in a GitHub repository
- *
- * @readOnly @title List releases
+ * @readOnly
  */
-export function listReleases(args: ListReleasesArgs): Promise<ListReleasesResult> {
+export function listReleases(args: ListReleasesArgs): Promise<Untyped> {
   return callTool('github', 'list_releases', args);
 }

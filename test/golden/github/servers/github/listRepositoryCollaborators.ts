@@ -14,14 +14,10 @@ export interface ListRepositoryCollaboratorsArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type ListRepositoryCollaboratorsResult = Untyped;
-
 /**
  * List collaborators of a GitHub repository. Results are paginated; the response includes `nextPage`, `prevPage`, `firstPage`, and `lastPage` fields. To get the next page, use the `nextPage` value as the `page` parameter.
- *
- * @readOnly @title List repository collaborators
+ * @readOnly
  */
-export function listRepositoryCollaborators(args: ListRepositoryCollaboratorsArgs): Promise<ListRepositoryCollaboratorsResult> {
+export function listRepositoryCollaborators(args: ListRepositoryCollaboratorsArgs): Promise<Untyped> {
   return callTool('github', 'list_repository_collaborators', args);
 }

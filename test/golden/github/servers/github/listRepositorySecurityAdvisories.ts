@@ -14,14 +14,10 @@ export interface ListRepositorySecurityAdvisoriesArgs {
   state?: 'triage' | 'draft' | 'published' | 'closed';
 }
 
-/** Undeclared by the server. */
-export type ListRepositorySecurityAdvisoriesResult = Untyped;
-
 /**
  * List repository security advisories for a GitHub repository.
- *
- * @readOnly @title List repository security advisories
+ * @readOnly
  */
-export function listRepositorySecurityAdvisories(args: ListRepositorySecurityAdvisoriesArgs): Promise<ListRepositorySecurityAdvisoriesResult> {
+export function listRepositorySecurityAdvisories(args: ListRepositorySecurityAdvisoriesArgs): Promise<Untyped> {
   return callTool('github', 'list_repository_security_advisories', args);
 }

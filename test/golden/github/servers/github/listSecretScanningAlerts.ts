@@ -18,14 +18,10 @@ export interface ListSecretScanningAlertsArgs {
   state?: 'open' | 'resolved';
 }
 
-/** Undeclared by the server. */
-export type ListSecretScanningAlertsResult = Untyped;
-
 /**
  * List secret scanning alerts in a GitHub repository.
- *
- * @readOnly @title List secret scanning alerts
+ * @readOnly
  */
-export function listSecretScanningAlerts(args: ListSecretScanningAlertsArgs): Promise<ListSecretScanningAlertsResult> {
+export function listSecretScanningAlerts(args: ListSecretScanningAlertsArgs): Promise<Untyped> {
   return callTool('github', 'list_secret_scanning_alerts', args);
 }

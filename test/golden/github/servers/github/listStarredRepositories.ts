@@ -14,14 +14,10 @@ export interface ListStarredRepositoriesArgs {
   username?: string;
 }
 
-/** Undeclared by the server. */
-export type ListStarredRepositoriesResult = Untyped;
-
 /**
  * List starred repositories
- *
  * @readOnly
  */
-export function listStarredRepositories(args: ListStarredRepositoriesArgs = {}): Promise<ListStarredRepositoriesResult> {
+export function listStarredRepositories(args: ListStarredRepositoriesArgs = {}): Promise<Untyped> {
   return callTool('github', 'list_starred_repositories', args);
 }

@@ -12,14 +12,10 @@ export interface ListTagsArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type ListTagsResult = Untyped;
-
 /**
  * List git tags in a GitHub repository
- *
- * @readOnly @title List tags
+ * @readOnly
  */
-export function listTags(args: ListTagsArgs): Promise<ListTagsResult> {
+export function listTags(args: ListTagsArgs): Promise<Untyped> {
   return callTool('github', 'list_tags', args);
 }

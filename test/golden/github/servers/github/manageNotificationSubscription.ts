@@ -8,14 +8,10 @@ export interface ManageNotificationSubscriptionArgs {
   notificationID: string;
 }
 
-/** Undeclared by the server. */
-export type ManageNotificationSubscriptionResult = Untyped;
-
 /**
  * Manage a notification subscription: ignore, watch, or delete a notification thread subscription.
- *
- * @destructive @title Manage notification subscription
+ * @destructive
  */
-export function manageNotificationSubscription(args: ManageNotificationSubscriptionArgs): Promise<ManageNotificationSubscriptionResult> {
+export function manageNotificationSubscription(args: ManageNotificationSubscriptionArgs): Promise<Untyped> {
   return callTool('github', 'manage_notification_subscription', args);
 }

@@ -10,14 +10,10 @@ export interface ManageRepositoryNotificationSubscriptionArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type ManageRepositoryNotificationSubscriptionResult = Untyped;
-
 /**
  * Manage a repository notification subscription: ignore, watch, or delete repository notifications subscription for the provided repository.
- *
- * @destructive @title Manage repository notification subscription
+ * @destructive
  */
-export function manageRepositoryNotificationSubscription(args: ManageRepositoryNotificationSubscriptionArgs): Promise<ManageRepositoryNotificationSubscriptionResult> {
+export function manageRepositoryNotificationSubscription(args: ManageRepositoryNotificationSubscriptionArgs): Promise<Untyped> {
   return callTool('github', 'manage_repository_notification_subscription', args);
 }

@@ -10,10 +10,7 @@ export interface MarkAllNotificationsReadArgs {
   repo?: string;
 }
 
-/** Undeclared by the server. */
-export type MarkAllNotificationsReadResult = Untyped;
-
 /** Mark all notifications as read */
-export function markAllNotificationsRead(args: MarkAllNotificationsReadArgs = {}): Promise<MarkAllNotificationsReadResult> {
+export function markAllNotificationsRead(args: MarkAllNotificationsReadArgs = {}): Promise<Untyped> {
   return callTool('github', 'mark_all_notifications_read', args);
 }

@@ -16,14 +16,7 @@ export interface MergePullRequestArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type MergePullRequestResult = Untyped;
-
-/**
- * Merge a pull request in a GitHub repository.
- *
- * @title Merge pull request
- */
-export function mergePullRequest(args: MergePullRequestArgs): Promise<MergePullRequestResult> {
+/** Merge a pull request in a GitHub repository. */
+export function mergePullRequest(args: MergePullRequestArgs): Promise<Untyped> {
   return callTool('github', 'merge_pull_request', args);
 }

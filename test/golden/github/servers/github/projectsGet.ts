@@ -24,15 +24,11 @@ export interface ProjectsGetArgs {
   view_id?: string;
 }
 
-/** Undeclared by the server. */
-export type ProjectsGetResult = Untyped;
-
 /**
  * Get details about specific GitHub Projects resources.
  * Use this tool to get details about individual projects, project fields, project items, and project views by their unique IDs.
- *
  * @readOnly @title Get details of GitHub Projects resources
  */
-export function projectsGet(args: ProjectsGetArgs): Promise<ProjectsGetResult> {
+export function projectsGet(args: ProjectsGetArgs): Promise<Untyped> {
   return callTool('github', 'projects_get', args);
 }

@@ -24,15 +24,11 @@ export interface ProjectsListArgs {
   query?: string;
 }
 
-/** Undeclared by the server. */
-export type ProjectsListResult = Untyped;
-
 /**
  * Tools for listing GitHub Projects resources.
  * Use this tool to list projects for a user or organization, or list project fields, items, views, and status updates for a specific project.
- *
  * @readOnly @title List GitHub Projects resources
  */
-export function projectsList(args: ProjectsListArgs): Promise<ProjectsListResult> {
+export function projectsList(args: ProjectsListArgs): Promise<Untyped> {
   return callTool('github', 'projects_list', args);
 }

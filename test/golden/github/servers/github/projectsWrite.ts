@@ -86,14 +86,10 @@ export interface ProjectsWriteArgs {
   visible_fields?: string[];
 }
 
-/** Undeclared by the server. */
-export type ProjectsWriteResult = Untyped;
-
 /**
  * Create and manage GitHub Projects: create projects, add/update/delete items, bulk-update many items at once, manage views, create status updates, and add iteration fields.
- *
  * @destructive @title Manage GitHub Projects
  */
-export function projectsWrite(args: ProjectsWriteArgs): Promise<ProjectsWriteResult> {
+export function projectsWrite(args: ProjectsWriteArgs): Promise<Untyped> {
   return callTool('github', 'projects_write', args);
 }

@@ -30,14 +30,10 @@ export interface PullRequestReadArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type PullRequestReadResult = Untyped;
-
 /**
  * Get information on a specific pull request in GitHub repository.
- *
  * @readOnly @title Get details for a single pull request
  */
-export function pullRequestRead(args: PullRequestReadArgs): Promise<PullRequestReadResult> {
+export function pullRequestRead(args: PullRequestReadArgs): Promise<Untyped> {
   return callTool('github', 'pull_request_read', args);
 }

@@ -20,9 +20,6 @@ export interface PullRequestReviewWriteArgs {
   threadId?: string;
 }
 
-/** Undeclared by the server. */
-export type PullRequestReviewWriteResult = Untyped;
-
 /**
  * Create and/or submit, delete review of a pull request.
  *
@@ -32,9 +29,8 @@ export type PullRequestReviewWriteResult = Untyped;
  * - delete_pending: Delete an existing pending review of a pull request. This requires that a pending review exists for the current user on the specified pull request.
  * - resolve_thread: Resolve a review thread. Requires only "threadId" parameter with the thread's node ID (e.g., PRRT_kwDOxxx). The owner, repo, and pullNumber parameters are not used for this method. Resolving an already-resolved thread is a no-op.
  * - unresolve_thread: Unresolve a previously resolved review thread. Requires only "threadId" parameter. The owner, repo, and pullNumber parameters are not used for this method. Unresolving an already-unresolved thread is a no-op.
- *
  * @title Write operations (create, submit, delete) on pull request reviews
  */
-export function pullRequestReviewWrite(args: PullRequestReviewWriteArgs): Promise<PullRequestReviewWriteResult> {
+export function pullRequestReviewWrite(args: PullRequestReviewWriteArgs): Promise<Untyped> {
   return callTool('github', 'pull_request_review_write', args);
 }

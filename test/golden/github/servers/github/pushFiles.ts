@@ -19,14 +19,10 @@ export interface PushFilesArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type PushFilesResult = Untyped;
-
 /**
  * Push multiple files to a GitHub repository in a single commit
- *
  * @title Push files to repository
  */
-export function pushFiles(args: PushFilesArgs): Promise<PushFilesResult> {
+export function pushFiles(args: PushFilesArgs): Promise<Untyped> {
   return callTool('github', 'push_files', args);
 }

@@ -12,14 +12,10 @@ export interface RemoveSubIssueArgs {
   sub_issue_id: number;
 }
 
-/** Undeclared by the server. */
-export type RemoveSubIssueResult = Untyped;
-
 /**
  * Remove a sub-issue from a parent issue.
- *
- * @destructive @openWorld @title Remove Sub-Issue
+ * @destructive @openWorld
  */
-export function removeSubIssue(args: RemoveSubIssueArgs): Promise<RemoveSubIssueResult> {
+export function removeSubIssue(args: RemoveSubIssueArgs): Promise<Untyped> {
   return callTool('github', 'remove_sub_issue', args);
 }

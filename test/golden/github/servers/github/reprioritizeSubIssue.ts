@@ -16,14 +16,10 @@ export interface ReprioritizeSubIssueArgs {
   sub_issue_id: number;
 }
 
-/** Undeclared by the server. */
-export type ReprioritizeSubIssueResult = Untyped;
-
 /**
  * Reprioritize (reorder) a sub-issue relative to other sub-issues.
- *
- * @openWorld @title Reprioritize Sub-Issue
+ * @openWorld
  */
-export function reprioritizeSubIssue(args: ReprioritizeSubIssueArgs): Promise<ReprioritizeSubIssueResult> {
+export function reprioritizeSubIssue(args: ReprioritizeSubIssueArgs): Promise<Untyped> {
   return callTool('github', 'reprioritize_sub_issue', args);
 }

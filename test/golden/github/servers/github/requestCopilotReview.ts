@@ -10,14 +10,7 @@ export interface RequestCopilotReviewArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type RequestCopilotReviewResult = Untyped;
-
-/**
- * Request a GitHub Copilot code review for a pull request. Use this for automated feedback on pull requests, usually before requesting a human reviewer.
- *
- * @title Request Copilot review
- */
-export function requestCopilotReview(args: RequestCopilotReviewArgs): Promise<RequestCopilotReviewResult> {
+/** Request a GitHub Copilot code review for a pull request. Use this for automated feedback on pull requests, usually before requesting a human reviewer. */
+export function requestCopilotReview(args: RequestCopilotReviewArgs): Promise<Untyped> {
   return callTool('github', 'request_copilot_review', args);
 }

@@ -12,14 +12,10 @@ export interface RequestPullRequestReviewersArgs {
   reviewers: string[];
 }
 
-/** Undeclared by the server. */
-export type RequestPullRequestReviewersResult = Untyped;
-
 /**
  * Request reviewers for a pull request.
- *
- * @openWorld @title Request Pull Request Reviewers
+ * @openWorld
  */
-export function requestPullRequestReviewers(args: RequestPullRequestReviewersArgs): Promise<RequestPullRequestReviewersResult> {
+export function requestPullRequestReviewers(args: RequestPullRequestReviewersArgs): Promise<Untyped> {
   return callTool('github', 'request_pull_request_reviewers', args);
 }

@@ -6,14 +6,10 @@ export interface ResolveReviewThreadArgs {
   threadID: string;
 }
 
-/** Undeclared by the server. */
-export type ResolveReviewThreadResult = Untyped;
-
 /**
  * Resolve a review thread on a pull request. Resolving an already-resolved thread is a no-op.
- *
- * @openWorld @title Resolve Review Thread
+ * @openWorld
  */
-export function resolveReviewThread(args: ResolveReviewThreadArgs): Promise<ResolveReviewThreadResult> {
+export function resolveReviewThread(args: ResolveReviewThreadArgs): Promise<Untyped> {
   return callTool('github', 'resolve_review_thread', args);
 }

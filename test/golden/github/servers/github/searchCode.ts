@@ -16,14 +16,10 @@ export interface SearchCodeArgs {
   sort?: string;
 }
 
-/** Undeclared by the server. */
-export type SearchCodeResult = Untyped;
-
 /**
  * Fast and precise code search across ALL GitHub repositories using GitHub's native search engine. Best for finding exact symbols, functions, classes, or specific code patterns.
- *
- * @readOnly @title Search code
+ * @readOnly
  */
-export function searchCode(args: SearchCodeArgs): Promise<SearchCodeResult> {
+export function searchCode(args: SearchCodeArgs): Promise<Untyped> {
   return callTool('github', 'search_code', args);
 }

@@ -14,14 +14,10 @@ export interface SearchCommitsArgs {
   sort?: 'author-date' | 'committer-date';
 }
 
-/** Undeclared by the server. */
-export type SearchCommitsResult = Untyped;
-
 /**
  * Search for commits across GitHub repositories using GitHub's commit search syntax. Useful for finding specific changes, authors, or messages across one or many repositories. Searches the default branch only.
- *
- * @readOnly @title Search commits
+ * @readOnly
  */
-export function searchCommits(args: SearchCommitsArgs): Promise<SearchCommitsResult> {
+export function searchCommits(args: SearchCommitsArgs): Promise<Untyped> {
   return callTool('github', 'search_commits', args);
 }

@@ -20,14 +20,10 @@ export interface SearchIssuesArgs {
   sort?: 'comments' | 'reactions' | 'reactions-+1' | 'reactions--1' | 'reactions-smile' | 'reactions-thinking_face' | 'reactions-heart' | 'reactions-tada' | 'interactions' | 'created' | 'updated';
 }
 
-/** Undeclared by the server. */
-export type SearchIssuesResult = Untyped;
-
 /**
  * Search issues using natural-language semantic matching. Best for conceptual or paraphrased queries (e.g. "login fails after password reset"). Already scoped to is:issue.
- *
- * @readOnly @title Search issues
+ * @readOnly
  */
-export function searchIssues(args: SearchIssuesArgs): Promise<SearchIssuesResult> {
+export function searchIssues(args: SearchIssuesArgs): Promise<Untyped> {
   return callTool('github', 'search_issues', args);
 }

@@ -14,14 +14,10 @@ export interface SearchOrgsArgs {
   sort?: 'followers' | 'repositories' | 'joined';
 }
 
-/** Undeclared by the server. */
-export type SearchOrgsResult = Untyped;
-
 /**
  * Find GitHub organizations by name, location, or other organization metadata. Ideal for discovering companies, open source foundations, or teams.
- *
  * @readOnly @title Search organizations
  */
-export function searchOrgs(args: SearchOrgsArgs): Promise<SearchOrgsResult> {
+export function searchOrgs(args: SearchOrgsArgs): Promise<Untyped> {
   return callTool('github', 'search_orgs', args);
 }

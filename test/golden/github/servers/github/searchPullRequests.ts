@@ -20,14 +20,10 @@ export interface SearchPullRequestsArgs {
   sort?: 'comments' | 'reactions' | 'reactions-+1' | 'reactions--1' | 'reactions-smile' | 'reactions-thinking_face' | 'reactions-heart' | 'reactions-tada' | 'interactions' | 'created' | 'updated';
 }
 
-/** Undeclared by the server. */
-export type SearchPullRequestsResult = Untyped;
-
 /**
  * Search for pull requests in GitHub repositories using issues search syntax already scoped to is:pr
- *
- * @readOnly @title Search pull requests
+ * @readOnly
  */
-export function searchPullRequests(args: SearchPullRequestsArgs): Promise<SearchPullRequestsResult> {
+export function searchPullRequests(args: SearchPullRequestsArgs): Promise<Untyped> {
   return callTool('github', 'search_pull_requests', args);
 }

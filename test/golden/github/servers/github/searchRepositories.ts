@@ -16,14 +16,10 @@ export interface SearchRepositoriesArgs {
   sort?: 'stars' | 'forks' | 'help-wanted-issues' | 'updated';
 }
 
-/** Undeclared by the server. */
-export type SearchRepositoriesResult = Untyped;
-
 /**
  * Find GitHub repositories by name, description, readme, topics, or other metadata. Perfect for discovering projects, finding examples, or locating specific repositories across GitHub.
- *
- * @readOnly @title Search repositories
+ * @readOnly
  */
-export function searchRepositories(args: SearchRepositoriesArgs): Promise<SearchRepositoriesResult> {
+export function searchRepositories(args: SearchRepositoriesArgs): Promise<Untyped> {
   return callTool('github', 'search_repositories', args);
 }

@@ -14,14 +14,10 @@ export interface SearchUsersArgs {
   sort?: 'followers' | 'repositories' | 'joined';
 }
 
-/** Undeclared by the server. */
-export type SearchUsersResult = Untyped;
-
 /**
  * Find GitHub users by username, real name, or other profile information. Useful for locating developers, contributors, or team members.
- *
- * @readOnly @title Search users
+ * @readOnly
  */
-export function searchUsers(args: SearchUsersArgs): Promise<SearchUsersResult> {
+export function searchUsers(args: SearchUsersArgs): Promise<Untyped> {
   return callTool('github', 'search_users', args);
 }

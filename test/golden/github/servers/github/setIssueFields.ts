@@ -31,14 +31,10 @@ export interface SetIssueFieldsArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type SetIssueFieldsResult = Untyped;
-
 /**
  * Set issue field values for an issue. Fields are organization-level custom fields (text, number, date, or single select). Use this to create or update field values on an issue.
- *
- * @openWorld @title Set Issue Fields
+ * @openWorld
  */
-export function setIssueFields(args: SetIssueFieldsArgs): Promise<SetIssueFieldsResult> {
+export function setIssueFields(args: SetIssueFieldsArgs): Promise<Untyped> {
   return callTool('github', 'set_issue_fields', args);
 }

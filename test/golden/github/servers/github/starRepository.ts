@@ -8,14 +8,7 @@ export interface StarRepositoryArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type StarRepositoryResult = Untyped;
-
-/**
- * Star a GitHub repository
- *
- * @title Star repository
- */
-export function starRepository(args: StarRepositoryArgs): Promise<StarRepositoryResult> {
+/** Star a GitHub repository */
+export function starRepository(args: StarRepositoryArgs): Promise<Untyped> {
   return callTool('github', 'star_repository', args);
 }

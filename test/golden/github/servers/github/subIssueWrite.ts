@@ -27,14 +27,10 @@ export interface SubIssueWriteArgs {
   sub_issue_id: number;
 }
 
-/** Undeclared by the server. */
-export type SubIssueWriteResult = Untyped;
-
 /**
  * Add a sub-issue to a parent issue in a GitHub repository.
- *
  * @title Change sub-issue
  */
-export function subIssueWrite(args: SubIssueWriteArgs): Promise<SubIssueWriteResult> {
+export function subIssueWrite(args: SubIssueWriteArgs): Promise<Untyped> {
   return callTool('github', 'sub_issue_write', args);
 }

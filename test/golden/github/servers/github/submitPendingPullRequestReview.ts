@@ -14,14 +14,10 @@ export interface SubmitPendingPullRequestReviewArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type SubmitPendingPullRequestReviewResult = Untyped;
-
 /**
  * Submit a pending pull request review.
- *
- * @openWorld @title Submit Pending Pull Request Review
+ * @openWorld
  */
-export function submitPendingPullRequestReview(args: SubmitPendingPullRequestReviewArgs): Promise<SubmitPendingPullRequestReviewResult> {
+export function submitPendingPullRequestReview(args: SubmitPendingPullRequestReviewArgs): Promise<Untyped> {
   return callTool('github', 'submit_pending_pull_request_review', args);
 }

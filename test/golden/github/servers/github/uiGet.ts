@@ -10,14 +10,10 @@ export interface UiGetArgs {
   repo?: string;
 }
 
-/** Undeclared by the server. */
-export type UiGetResult = Untyped;
-
 /**
  * Fetch UI data for MCP Apps (labels, assignees, milestones, issue types, branches, issue fields, reviewers).
- *
  * @readOnly @title Get UI data
  */
-export function uiGet(args: UiGetArgs): Promise<UiGetResult> {
+export function uiGet(args: UiGetArgs): Promise<Untyped> {
   return callTool('github', 'ui_get', args);
 }

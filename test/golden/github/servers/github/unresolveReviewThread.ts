@@ -6,14 +6,10 @@ export interface UnresolveReviewThreadArgs {
   threadID: string;
 }
 
-/** Undeclared by the server. */
-export type UnresolveReviewThreadResult = Untyped;
-
 /**
  * Unresolve a previously resolved review thread on a pull request. Unresolving an already-unresolved thread is a no-op.
- *
- * @openWorld @title Unresolve Review Thread
+ * @openWorld
  */
-export function unresolveReviewThread(args: UnresolveReviewThreadArgs): Promise<UnresolveReviewThreadResult> {
+export function unresolveReviewThread(args: UnresolveReviewThreadArgs): Promise<Untyped> {
   return callTool('github', 'unresolve_review_thread', args);
 }

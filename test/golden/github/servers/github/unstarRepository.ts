@@ -8,14 +8,7 @@ export interface UnstarRepositoryArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type UnstarRepositoryResult = Untyped;
-
-/**
- * Unstar a GitHub repository
- *
- * @title Unstar repository
- */
-export function unstarRepository(args: UnstarRepositoryArgs): Promise<UnstarRepositoryResult> {
+/** Unstar a GitHub repository */
+export function unstarRepository(args: UnstarRepositoryArgs): Promise<Untyped> {
   return callTool('github', 'unstar_repository', args);
 }

@@ -12,14 +12,7 @@ export interface UpdateGistArgs {
   gist_id: string;
 }
 
-/** Undeclared by the server. */
-export type UpdateGistResult = Untyped;
-
-/**
- * Update an existing gist
- *
- * @title Update Gist
- */
-export function updateGist(args: UpdateGistArgs): Promise<UpdateGistResult> {
+/** Update an existing gist */
+export function updateGist(args: UpdateGistArgs): Promise<Untyped> {
   return callTool('github', 'update_gist', args);
 }

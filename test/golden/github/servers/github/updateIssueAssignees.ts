@@ -21,14 +21,10 @@ export interface UpdateIssueAssigneesArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type UpdateIssueAssigneesResult = Untyped;
-
 /**
  * Update the assignees of an existing issue. This replaces the current assignees with the provided list. When setting values, include a confidence level (LOW, MEDIUM, or HIGH) reflecting how certain you are about the choice.
- *
- * @openWorld @title Update Issue Assignees
+ * @openWorld
  */
-export function updateIssueAssignees(args: UpdateIssueAssigneesArgs): Promise<UpdateIssueAssigneesResult> {
+export function updateIssueAssignees(args: UpdateIssueAssigneesArgs): Promise<Untyped> {
   return callTool('github', 'update_issue_assignees', args);
 }

@@ -12,14 +12,10 @@ export interface UpdateIssueBodyArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type UpdateIssueBodyResult = Untyped;
-
 /**
  * Update the body content of an existing issue.
- *
- * @openWorld @title Update Issue Body
+ * @openWorld
  */
-export function updateIssueBody(args: UpdateIssueBodyArgs): Promise<UpdateIssueBodyResult> {
+export function updateIssueBody(args: UpdateIssueBodyArgs): Promise<Untyped> {
   return callTool('github', 'update_issue_body', args);
 }

@@ -21,14 +21,10 @@ export interface UpdateIssueLabelsArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type UpdateIssueLabelsResult = Untyped;
-
 /**
  * Update the labels of an existing issue. This replaces the current labels with the provided list. When setting values, include a confidence level (LOW, MEDIUM, or HIGH) reflecting how certain you are about the choice.
- *
- * @openWorld @title Update Issue Labels
+ * @openWorld
  */
-export function updateIssueLabels(args: UpdateIssueLabelsArgs): Promise<UpdateIssueLabelsResult> {
+export function updateIssueLabels(args: UpdateIssueLabelsArgs): Promise<Untyped> {
   return callTool('github', 'update_issue_labels', args);
 }

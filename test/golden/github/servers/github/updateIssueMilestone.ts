@@ -12,14 +12,10 @@ export interface UpdateIssueMilestoneArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type UpdateIssueMilestoneResult = Untyped;
-
 /**
  * Update the milestone of an existing issue.
- *
- * @openWorld @title Update Issue Milestone
+ * @openWorld
  */
-export function updateIssueMilestone(args: UpdateIssueMilestoneArgs): Promise<UpdateIssueMilestoneResult> {
+export function updateIssueMilestone(args: UpdateIssueMilestoneArgs): Promise<Untyped> {
   return callTool('github', 'update_issue_milestone', args);
 }

@@ -22,14 +22,10 @@ export interface UpdateIssueStateArgs {
   state_reason?: 'completed' | 'not_planned' | 'duplicate';
 }
 
-/** Undeclared by the server. */
-export type UpdateIssueStateResult = Untyped;
-
 /**
  * Update the state of an existing issue (open or closed), with an optional state reason. When closing, include a confidence level (LOW, MEDIUM, or HIGH) reflecting how certain you are about the decision. Use is_suggestion to propose the change without applying it directly.
- *
- * @openWorld @title Update Issue State
+ * @openWorld
  */
-export function updateIssueState(args: UpdateIssueStateArgs): Promise<UpdateIssueStateResult> {
+export function updateIssueState(args: UpdateIssueStateArgs): Promise<Untyped> {
   return callTool('github', 'update_issue_state', args);
 }

@@ -12,14 +12,10 @@ export interface UpdateIssueTitleArgs {
   title: string;
 }
 
-/** Undeclared by the server. */
-export type UpdateIssueTitleResult = Untyped;
-
 /**
  * Update the title of an existing issue.
- *
- * @openWorld @title Update Issue Title
+ * @openWorld
  */
-export function updateIssueTitle(args: UpdateIssueTitleArgs): Promise<UpdateIssueTitleResult> {
+export function updateIssueTitle(args: UpdateIssueTitleArgs): Promise<Untyped> {
   return callTool('github', 'update_issue_title', args);
 }

@@ -18,14 +18,10 @@ export interface UpdateIssueTypeArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type UpdateIssueTypeResult = Untyped;
-
 /**
  * Set or remove the type of an existing issue. Pass null to remove the current type. When setting a value, include a confidence level (LOW, MEDIUM, or HIGH) reflecting how certain you are about the choice.
- *
- * @openWorld @title Update Issue Type
+ * @openWorld
  */
-export function updateIssueType(args: UpdateIssueTypeArgs): Promise<UpdateIssueTypeResult> {
+export function updateIssueType(args: UpdateIssueTypeArgs): Promise<Untyped> {
   return callTool('github', 'update_issue_type', args);
 }

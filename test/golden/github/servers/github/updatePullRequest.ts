@@ -24,14 +24,10 @@ export interface UpdatePullRequestArgs {
   title?: string;
 }
 
-/** Undeclared by the server. */
-export type UpdatePullRequestResult = Untyped;
-
 /**
  * Update an existing pull request in a GitHub repository.
- *
  * @title Edit pull request
  */
-export function updatePullRequest(args: UpdatePullRequestArgs): Promise<UpdatePullRequestResult> {
+export function updatePullRequest(args: UpdatePullRequestArgs): Promise<Untyped> {
   return callTool('github', 'update_pull_request', args);
 }

@@ -12,14 +12,10 @@ export interface UpdatePullRequestBodyArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type UpdatePullRequestBodyResult = Untyped;
-
 /**
  * Update the body description of an existing pull request.
- *
- * @openWorld @title Update Pull Request Body
+ * @openWorld
  */
-export function updatePullRequestBody(args: UpdatePullRequestBodyArgs): Promise<UpdatePullRequestBodyResult> {
+export function updatePullRequestBody(args: UpdatePullRequestBodyArgs): Promise<Untyped> {
   return callTool('github', 'update_pull_request_body', args);
 }

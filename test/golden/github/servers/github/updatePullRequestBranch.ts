@@ -12,14 +12,7 @@ export interface UpdatePullRequestBranchArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type UpdatePullRequestBranchResult = Untyped;
-
-/**
- * Update the branch of a pull request with the latest changes from the base branch.
- *
- * @title Update pull request branch
- */
-export function updatePullRequestBranch(args: UpdatePullRequestBranchArgs): Promise<UpdatePullRequestBranchResult> {
+/** Update the branch of a pull request with the latest changes from the base branch. */
+export function updatePullRequestBranch(args: UpdatePullRequestBranchArgs): Promise<Untyped> {
   return callTool('github', 'update_pull_request_branch', args);
 }

@@ -12,14 +12,10 @@ export interface UpdatePullRequestDraftStateArgs {
   repo: string;
 }
 
-/** Undeclared by the server. */
-export type UpdatePullRequestDraftStateResult = Untyped;
-
 /**
  * Mark a pull request as draft or ready for review.
- *
- * @openWorld @title Update Pull Request Draft State
+ * @openWorld
  */
-export function updatePullRequestDraftState(args: UpdatePullRequestDraftStateArgs): Promise<UpdatePullRequestDraftStateResult> {
+export function updatePullRequestDraftState(args: UpdatePullRequestDraftStateArgs): Promise<Untyped> {
   return callTool('github', 'update_pull_request_draft_state', args);
 }

@@ -12,14 +12,10 @@ export interface UpdatePullRequestStateArgs {
   state: 'open' | 'closed';
 }
 
-/** Undeclared by the server. */
-export type UpdatePullRequestStateResult = Untyped;
-
 /**
  * Update the state of an existing pull request (open or closed).
- *
- * @openWorld @title Update Pull Request State
+ * @openWorld
  */
-export function updatePullRequestState(args: UpdatePullRequestStateArgs): Promise<UpdatePullRequestStateResult> {
+export function updatePullRequestState(args: UpdatePullRequestStateArgs): Promise<Untyped> {
   return callTool('github', 'update_pull_request_state', args);
 }

@@ -12,14 +12,10 @@ export interface UpdatePullRequestTitleArgs {
   title: string;
 }
 
-/** Undeclared by the server. */
-export type UpdatePullRequestTitleResult = Untyped;
-
 /**
  * Update the title of an existing pull request.
- *
- * @openWorld @title Update Pull Request Title
+ * @openWorld
  */
-export function updatePullRequestTitle(args: UpdatePullRequestTitleArgs): Promise<UpdatePullRequestTitleResult> {
+export function updatePullRequestTitle(args: UpdatePullRequestTitleArgs): Promise<Untyped> {
   return callTool('github', 'update_pull_request_title', args);
 }

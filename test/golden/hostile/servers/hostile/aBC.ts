@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type ABCArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type ABCResult = Untyped;
-
 /** A name that is not an identifier. */
-export function aBC(args: ABCArgs = {}): Promise<ABCResult> {
+export function aBC(args: ABCArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'a/b/c', args);
 }

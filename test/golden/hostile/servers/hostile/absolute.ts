@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type AbsoluteArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type AbsoluteResult = Untyped;
-
 /** A name that is not an identifier. */
-export function absolute(args: AbsoluteArgs = {}): Promise<AbsoluteResult> {
+export function absolute(args: AbsoluteArgs = {}): Promise<Untyped> {
   return callTool('hostile', '/absolute', args);
 }

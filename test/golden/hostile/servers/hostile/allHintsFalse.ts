@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type AllHintsFalseArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type AllHintsFalseResult = Untyped;
-
 /** Every hint false, a title equal to the name: nothing to show. */
-export function allHintsFalse(args: AllHintsFalseArgs = {}): Promise<AllHintsFalseResult> {
+export function allHintsFalse(args: AllHintsFalseArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'all_hints_false', args);
 }

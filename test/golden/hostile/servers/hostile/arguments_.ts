@@ -6,14 +6,11 @@ export interface Arguments_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Arguments_Result = Untyped;
-
 /**
  * A tool named "arguments".
  *
  * MCP tool "arguments" (renamed: reserved word).
  */
-export function arguments_(args: Arguments_Args = {}): Promise<Arguments_Result> {
+export function arguments_(args: Arguments_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'arguments', args);
 }

@@ -6,14 +6,11 @@ export interface Await_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Await_Result = Untyped;
-
 /**
  * A tool named "await".
  *
  * MCP tool "await" (renamed: reserved word).
  */
-export function await_(args: Await_Args = {}): Promise<Await_Result> {
+export function await_(args: Await_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'await', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type CWindowsSystem32Args = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type CWindowsSystem32Result = Untyped;
-
 /** A name that is not an identifier. */
-export function cWindowsSystem32(args: CWindowsSystem32Args = {}): Promise<CWindowsSystem32Result> {
+export function cWindowsSystem32(args: CWindowsSystem32Args = {}): Promise<Untyped> {
   return callTool('hostile', 'C:\\Windows\\system32', args);
 }

@@ -6,14 +6,11 @@ export interface CallTool_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type CallTool_Result = Untyped;
-
 /**
  * A tool named "call_tool".
  *
  * MCP tool "call_tool" (renamed: reserved word).
  */
-export function callTool_(args: CallTool_Args = {}): Promise<CallTool_Result> {
+export function callTool_(args: CallTool_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'call_tool', args);
 }

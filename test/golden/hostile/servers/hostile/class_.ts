@@ -6,14 +6,11 @@ export interface Class_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Class_Result = Untyped;
-
 /**
  * A tool named "class".
  *
  * MCP tool "class" (renamed: reserved word).
  */
-export function class_(args: Class_Args = {}): Promise<Class_Result> {
+export function class_(args: Class_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'class', args);
 }

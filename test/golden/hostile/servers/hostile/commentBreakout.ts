@@ -14,9 +14,6 @@ export interface CommentBreakoutArgs {
   note?: string;
 }
 
-/** Undeclared by the server. */
-export type CommentBreakoutResult = Untyped;
-
 /**
  * Ends the comment *\/ export const pwned = 1; /* and again *\/
  * \@ts-expect-error
@@ -30,6 +27,6 @@ export type CommentBreakoutResult = Untyped;
  * Quotes ' " \ and </script> and <!-- and //
  * Hidden \u202E bidi \u200B zero-width \u0000 nul \uD800 lone surrogate
  */
-export function commentBreakout(args: CommentBreakoutArgs = {}): Promise<CommentBreakoutResult> {
+export function commentBreakout(args: CommentBreakoutArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'comment_breakout', args);
 }

@@ -31,10 +31,7 @@ export interface CompositionArgs {
   deprecated?: boolean;
 }
 
-/** Undeclared by the server. */
-export type CompositionResult = Untyped;
-
 /** anyOf, oneOf, allOf, type arrays, nullable. */
-export function composition(args: CompositionArgs): Promise<CompositionResult> {
+export function composition(args: CompositionArgs): Promise<Untyped> {
   return callTool('hostile', 'composition', args);
 }

@@ -6,14 +6,11 @@ export interface Con_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Con_Result = Untyped;
-
 /**
  * A tool named "con".
  *
  * MCP tool "con" (renamed: reserved word).
  */
-export function con_(args: Con_Args = {}): Promise<Con_Result> {
+export function con_(args: Con_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'con', args);
 }

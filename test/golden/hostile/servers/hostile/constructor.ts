@@ -6,10 +6,7 @@ export interface ConstructorArgs {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type ConstructorResult = Untyped;
-
 /** A tool named "constructor". */
-export function constructor(args: ConstructorArgs = {}): Promise<ConstructorResult> {
+export function constructor(args: ConstructorArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'constructor', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type CreerEntiteArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type CreerEntiteResult = Untyped;
-
 /** A name with unicode: créer_entité */
-export function creerEntite(args: CreerEntiteArgs = {}): Promise<CreerEntiteResult> {
+export function creerEntite(args: CreerEntiteArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'créer_entité', args);
 }

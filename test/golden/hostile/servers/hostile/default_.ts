@@ -6,14 +6,11 @@ export interface Default_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Default_Result = Untyped;
-
 /**
  * A tool named "default".
  *
  * MCP tool "default" (renamed: reserved word).
  */
-export function default_(args: Default_Args = {}): Promise<Default_Result> {
+export function default_(args: Default_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'default', args);
 }

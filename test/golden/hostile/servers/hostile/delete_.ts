@@ -6,14 +6,11 @@ export interface Delete_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Delete_Result = Untyped;
-
 /**
  * A tool named "delete".
  *
  * MCP tool "delete" (renamed: reserved word).
  */
-export function delete_(args: Delete_Args = {}): Promise<Delete_Result> {
+export function delete_(args: Delete_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'delete', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type DotsInNameArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type DotsInNameResult = Untyped;
-
 /** A name that is not an identifier. */
-export function dotsInName(args: DotsInNameArgs = {}): Promise<DotsInNameResult> {
+export function dotsInName(args: DotsInNameArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'dots.in.name', args);
 }

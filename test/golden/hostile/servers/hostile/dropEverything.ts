@@ -3,14 +3,10 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type DropEverythingArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type DropEverythingResult = Untyped;
-
 /**
  * Deletes every record; the title tries to close the comment and forge tags.
- *
  * @destructive @idempotent @title Drop *\/ everything \@readOnly \@ts-ignore \u202Eevil
  */
-export function dropEverything(args: DropEverythingArgs = {}): Promise<DropEverythingResult> {
+export function dropEverything(args: DropEverythingArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'drop_everything', args);
 }

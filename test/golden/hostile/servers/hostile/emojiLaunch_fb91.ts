@@ -3,14 +3,11 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type EmojiLaunch_fb91Args = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type EmojiLaunch_fb91Result = Untyped;
-
 /**
  * A name with unicode: emoji_🚀_launch
  *
  * MCP tool "emoji_🚀_launch" (renamed: not ASCII).
  */
-export function emojiLaunch_fb91(args: EmojiLaunch_fb91Args = {}): Promise<EmojiLaunch_fb91Result> {
+export function emojiLaunch_fb91(args: EmojiLaunch_fb91Args = {}): Promise<Untyped> {
   return callTool('hostile', 'emoji_🚀_launch', args);
 }

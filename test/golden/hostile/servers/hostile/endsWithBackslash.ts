@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type EndsWithBackslashArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type EndsWithBackslashResult = Untyped;
-
 /** A name that is not an identifier. */
-export function endsWithBackslash(args: EndsWithBackslashArgs = {}): Promise<EndsWithBackslashResult> {
+export function endsWithBackslash(args: EndsWithBackslashArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'ends_with_backslash\\', args);
 }

@@ -6,14 +6,11 @@ export interface Enum_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Enum_Result = Untyped;
-
 /**
  * A tool named "enum".
  *
  * MCP tool "enum" (renamed: reserved word).
  */
-export function enum_(args: Enum_Args = {}): Promise<Enum_Result> {
+export function enum_(args: Enum_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'enum', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type EtcPasswdArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type EtcPasswdResult = Untyped;
-
 /** A name that is not an identifier. */
-export function etcPasswd(args: EtcPasswdArgs = {}): Promise<EtcPasswdResult> {
+export function etcPasswd(args: EtcPasswdArgs = {}): Promise<Untyped> {
   return callTool('hostile', '../../etc/passwd', args);
 }

@@ -6,14 +6,11 @@ export interface Eval_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Eval_Result = Untyped;
-
 /**
  * A tool named "eval".
  *
  * MCP tool "eval" (renamed: reserved word).
  */
-export function eval_(args: Eval_Args = {}): Promise<Eval_Result> {
+export function eval_(args: Eval_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'eval', args);
 }

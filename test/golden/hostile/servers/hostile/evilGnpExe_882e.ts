@@ -3,14 +3,11 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type EvilGnpExe_882eArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type EvilGnpExe_882eResult = Untyped;
-
 /**
  * A name with unicode: \u202Eevil_gnp.exe
  *
  * MCP tool "\u202Eevil_gnp.exe" (renamed: not ASCII).
  */
-export function evilGnpExe_882e(args: EvilGnpExe_882eArgs = {}): Promise<EvilGnpExe_882eResult> {
+export function evilGnpExe_882e(args: EvilGnpExe_882eArgs = {}): Promise<Untyped> {
   return callTool('hostile', '\u202Eevil_gnp.exe', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type FullwidthArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type FullwidthResult = Untyped;
-
 /** A name with unicode: ｆｕｌｌｗｉｄｔｈ */
-export function fullwidth(args: FullwidthArgs = {}): Promise<FullwidthResult> {
+export function fullwidth(args: FullwidthArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'ｆｕｌｌｗｉｄｔｈ', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type HiddenArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type HiddenResult = Untyped;
-
 /** A name that is not an identifier. */
-export function hidden(args: HiddenArgs = {}): Promise<HiddenResult> {
+export function hidden(args: HiddenArgs = {}): Promise<Untyped> {
   return callTool('hostile', '...hidden', args);
 }

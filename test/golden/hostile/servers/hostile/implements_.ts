@@ -6,14 +6,11 @@ export interface Implements_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Implements_Result = Untyped;
-
 /**
  * A tool named "implements".
  *
  * MCP tool "implements" (renamed: reserved word).
  */
-export function implements_(args: Implements_Args = {}): Promise<Implements_Result> {
+export function implements_(args: Implements_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'implements', args);
 }

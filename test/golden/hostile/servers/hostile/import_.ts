@@ -6,14 +6,11 @@ export interface Import_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Import_Result = Untyped;
-
 /**
  * A tool named "import".
  *
  * MCP tool "import" (renamed: reserved word).
  */
-export function import_(args: Import_Args = {}): Promise<Import_Result> {
+export function import_(args: Import_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'import', args);
 }

@@ -6,14 +6,11 @@ export interface Index_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Index_Result = Untyped;
-
 /**
  * A tool named "index".
  *
  * MCP tool "index" (renamed: reserved word).
  */
-export function index_(args: Index_Args = {}): Promise<Index_Result> {
+export function index_(args: Index_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'index', args);
 }

@@ -4,10 +4,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 /** The server's inputSchema does not describe an object. */
 export type InputNotObjectArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type InputNotObjectResult = Untyped;
-
 /** An inputSchema that is not an object schema. */
-export function inputNotObject(args: InputNotObjectArgs = {}): Promise<InputNotObjectResult> {
+export function inputNotObject(args: InputNotObjectArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'input_not_object', args);
 }

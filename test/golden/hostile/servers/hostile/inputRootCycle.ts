@@ -4,10 +4,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 /** The server's inputSchema does not describe an object. */
 export type InputRootCycleArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type InputRootCycleResult = Untyped;
-
 /** An inputSchema that refers to itself only. */
-export function inputRootCycle(args: InputRootCycleArgs = {}): Promise<InputRootCycleResult> {
+export function inputRootCycle(args: InputRootCycleArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'input_root_cycle', args);
 }

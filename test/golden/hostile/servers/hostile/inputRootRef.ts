@@ -3,11 +3,8 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type InputRootRefArgs = InputRootRefParams;
 
-/** Undeclared by the server. */
-export type InputRootRefResult = Untyped;
-
 /** An inputSchema that is a $ref to a definition. */
-export function inputRootRef(args: InputRootRefArgs): Promise<InputRootRefResult> {
+export function inputRootRef(args: InputRootRefArgs): Promise<Untyped> {
   return callTool('hostile', 'input_root_ref', args);
 }
 

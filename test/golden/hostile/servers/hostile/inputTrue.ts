@@ -4,10 +4,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 /** The server's inputSchema does not describe an object. */
 export type InputTrueArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type InputTrueResult = Untyped;
-
 /** An inputSchema that is just `true`. */
-export function inputTrue(args: InputTrueArgs = {}): Promise<InputTrueResult> {
+export function inputTrue(args: InputTrueArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'input_true', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type InputUnionArgs = { a: string } | { b?: string };
 
-/** Undeclared by the server. */
-export type InputUnionResult = Untyped;
-
 /** An inputSchema that is a union of objects. */
-export function inputUnion(args: InputUnionArgs = {}): Promise<InputUnionResult> {
+export function inputUnion(args: InputUnionArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'input_union', args);
 }

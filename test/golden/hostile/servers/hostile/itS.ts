@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type ItSArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type ItSResult = Untyped;
-
 /** A name that is not an identifier. */
-export function itS(args: ItSArgs = {}): Promise<ItSResult> {
+export function itS(args: ItSArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'it\'s', args);
 }

@@ -6,14 +6,11 @@ export interface Let_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Let_Result = Untyped;
-
 /**
  * A tool named "let".
  *
  * MCP tool "let" (renamed: reserved word).
  */
-export function let_(args: Let_Args = {}): Promise<Let_Result> {
+export function let_(args: Let_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'let', args);
 }

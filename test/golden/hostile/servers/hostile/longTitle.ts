@@ -3,14 +3,10 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type LongTitleArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type LongTitleResult = Untyped;
-
 /**
  * A read-only tool whose title is far too long for one line.
- *
  * @readOnly @openWorld @title A title that goes on and on and on, well past any sensible length for a single…
  */
-export function longTitle(args: LongTitleArgs = {}): Promise<LongTitleResult> {
+export function longTitle(args: LongTitleArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'long_title', args);
 }

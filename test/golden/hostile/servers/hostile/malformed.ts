@@ -18,10 +18,7 @@ export interface MalformedArgs {
   requiredString?: { a?: string };
 }
 
-/** Undeclared by the server. */
-export type MalformedResult = Untyped;
-
 /** Malformed property schemas. */
-export function malformed(args: MalformedArgs): Promise<MalformedResult> {
+export function malformed(args: MalformedArgs): Promise<Untyped> {
   return callTool('hostile', 'malformed', args);
 }

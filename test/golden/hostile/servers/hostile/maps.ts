@@ -18,10 +18,7 @@ export interface MapsArgs {
   };
 }
 
-/** Undeclared by the server. */
-export type MapsResult = Untyped;
-
 /** Maps and open objects. */
-export function maps(args: MapsArgs = {}): Promise<MapsResult> {
+export function maps(args: MapsArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'maps', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type NewLineArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type NewLineResult = Untyped;
-
 /** A name that is not an identifier. */
-export function newLine(args: NewLineArgs = {}): Promise<NewLineResult> {
+export function newLine(args: NewLineArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'new\nline', args);
 }

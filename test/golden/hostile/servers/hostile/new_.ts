@@ -6,14 +6,11 @@ export interface New_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type New_Result = Untyped;
-
 /**
  * A tool named "new".
  *
  * MCP tool "new" (renamed: reserved word).
  */
-export function new_(args: New_Args = {}): Promise<New_Result> {
+export function new_(args: New_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'new', args);
 }

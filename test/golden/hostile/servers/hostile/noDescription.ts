@@ -5,9 +5,6 @@ export interface NoDescriptionArgs {
   a?: number;
 }
 
-/** Undeclared by the server. */
-export type NoDescriptionResult = Untyped;
-
-export function noDescription(args: NoDescriptionArgs = {}): Promise<NoDescriptionResult> {
+export function noDescription(args: NoDescriptionArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'no_description', args);
 }

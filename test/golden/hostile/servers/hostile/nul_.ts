@@ -6,14 +6,11 @@ export interface Nul_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Nul_Result = Untyped;
-
 /**
  * A tool named "NUL".
  *
  * MCP tool "NUL" (renamed: reserved word).
  */
-export function nul_(args: Nul_Args = {}): Promise<Nul_Result> {
+export function nul_(args: Nul_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'NUL', args);
 }

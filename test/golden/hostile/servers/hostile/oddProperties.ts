@@ -26,10 +26,7 @@ export interface OddPropertiesArgs {
   __proto__: string;
 }
 
-/** Undeclared by the server. */
-export type OddPropertiesResult = Untyped;
-
 /** Property names that must be quoted. */
-export function oddProperties(args: OddPropertiesArgs): Promise<OddPropertiesResult> {
+export function oddProperties(args: OddPropertiesArgs): Promise<Untyped> {
   return callTool('hostile', 'odd_properties', args);
 }

@@ -6,10 +6,7 @@ export interface OfArgs {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type OfResult = Untyped;
-
 /** A tool named "of". */
-export function of(args: OfArgs = {}): Promise<OfResult> {
+export function of(args: OfArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'of', args);
 }

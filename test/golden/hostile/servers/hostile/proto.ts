@@ -6,10 +6,7 @@ export interface ProtoArgs {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type ProtoResult = Untyped;
-
 /** A tool named "__proto__". */
-export function proto(args: ProtoArgs = {}): Promise<ProtoResult> {
+export function proto(args: ProtoArgs = {}): Promise<Untyped> {
   return callTool('hostile', '__proto__', args);
 }

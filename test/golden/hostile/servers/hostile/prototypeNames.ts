@@ -15,10 +15,7 @@ export interface PrototypeNamesArgs {
   };
 }
 
-/** Undeclared by the server. */
-export type PrototypeNamesResult = Untyped;
-
 /** Property names Object.prototype also has, all optional (a nested object too). */
-export function prototypeNames(args: PrototypeNamesArgs = {}): Promise<PrototypeNamesResult> {
+export function prototypeNames(args: PrototypeNamesArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'prototype_names', args);
 }

@@ -9,10 +9,7 @@ export interface PrototypeNamesRequiredArgs {
   __proto__: string;
 }
 
-/** Undeclared by the server. */
-export type PrototypeNamesRequiredResult = Untyped;
-
 /** Property names Object.prototype also has, all required. */
-export function prototypeNamesRequired(args: PrototypeNamesRequiredArgs): Promise<PrototypeNamesRequiredResult> {
+export function prototypeNamesRequired(args: PrototypeNamesRequiredArgs): Promise<Untyped> {
   return callTool('hostile', 'prototype_names_required', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type QuoteDArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type QuoteDResult = Untyped;
-
 /** A name that is not an identifier. */
-export function quoteD(args: QuoteDArgs = {}): Promise<QuoteDResult> {
+export function quoteD(args: QuoteDArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'quote"d', args);
 }

@@ -9,10 +9,7 @@ export interface QuotedEnumsArgs {
   typed?: 'a' | 'b';
 }
 
-/** Undeclared by the server. */
-export type QuotedEnumsResult = Untyped;
-
 /** Enums and consts with hostile values. */
-export function quotedEnums(args: QuotedEnumsArgs): Promise<QuotedEnumsResult> {
+export function quotedEnums(args: QuotedEnumsArgs): Promise<Untyped> {
   return callTool('hostile', 'quoted_enums', args);
 }

@@ -6,10 +6,7 @@ export interface ReadFileArgs {
   path: string;
 }
 
-/** Undeclared by the server. */
-export type ReadFileResult = Untyped;
-
 /** Reads a file (spelled readFile). */
-export function readFile(args: ReadFileArgs): Promise<ReadFileResult> {
+export function readFile(args: ReadFileArgs): Promise<Untyped> {
   return callTool('hostile', 'readFile', args);
 }

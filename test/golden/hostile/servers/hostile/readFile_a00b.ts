@@ -6,14 +6,11 @@ export interface ReadFile_a00bArgs {
   path: string;
 }
 
-/** Undeclared by the server. */
-export type ReadFile_a00bResult = Untyped;
-
 /**
  * Reads a file (spelled read-file).
  *
  * MCP tool "read-file" (renamed: name collision).
  */
-export function readFile_a00b(args: ReadFile_a00bArgs): Promise<ReadFile_a00bResult> {
+export function readFile_a00b(args: ReadFile_a00bArgs): Promise<Untyped> {
   return callTool('hostile', 'read-file', args);
 }

@@ -6,14 +6,11 @@ export interface ReadFile_bfe9Args {
   path: string;
 }
 
-/** Undeclared by the server. */
-export type ReadFile_bfe9Result = Untyped;
-
 /**
  * Reads a file (spelled ReadFile).
  *
  * MCP tool "ReadFile" (renamed: name collision).
  */
-export function readFile_bfe9(args: ReadFile_bfe9Args): Promise<ReadFile_bfe9Result> {
+export function readFile_bfe9(args: ReadFile_bfe9Args): Promise<Untyped> {
   return callTool('hostile', 'ReadFile', args);
 }

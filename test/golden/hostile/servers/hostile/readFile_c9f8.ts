@@ -6,14 +6,11 @@ export interface ReadFile_c9f8Args {
   path: string;
 }
 
-/** Undeclared by the server. */
-export type ReadFile_c9f8Result = Untyped;
-
 /**
  * Reads a file (spelled read_file).
  *
  * MCP tool "read_file" (renamed: name collision).
  */
-export function readFile_c9f8(args: ReadFile_c9f8Args): Promise<ReadFile_c9f8Result> {
+export function readFile_c9f8(args: ReadFile_c9f8Args): Promise<Untyped> {
   return callTool('hostile', 'read_file', args);
 }

@@ -6,14 +6,11 @@ export interface ReadFile_d370Args {
   path: string;
 }
 
-/** Undeclared by the server. */
-export type ReadFile_d370Result = Untyped;
-
 /**
  * Reads a file (spelled READ_FILE).
  *
  * MCP tool "READ_FILE" (renamed: name collision).
  */
-export function readFile_d370(args: ReadFile_d370Args): Promise<ReadFile_d370Result> {
+export function readFile_d370(args: ReadFile_d370Args): Promise<Untyped> {
   return callTool('hostile', 'READ_FILE', args);
 }

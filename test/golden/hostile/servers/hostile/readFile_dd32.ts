@@ -6,14 +6,11 @@ export interface ReadFile_dd32Args {
   path: string;
 }
 
-/** Undeclared by the server. */
-export type ReadFile_dd32Result = Untyped;
-
 /**
  * Reads a file (spelled read.file).
  *
  * MCP tool "read.file" (renamed: name collision).
  */
-export function readFile_dd32(args: ReadFile_dd32Args): Promise<ReadFile_dd32Result> {
+export function readFile_dd32(args: ReadFile_dd32Args): Promise<Untyped> {
   return callTool('hostile', 'read.file', args);
 }

@@ -6,14 +6,11 @@ export interface Readfile_aaadArgs {
   path: string;
 }
 
-/** Undeclared by the server. */
-export type Readfile_aaadResult = Untyped;
-
 /**
  * Reads a file (spelled readfile).
  *
  * MCP tool "readfile" (renamed: name collision).
  */
-export function readfile_aaad(args: Readfile_aaadArgs): Promise<Readfile_aaadResult> {
+export function readfile_aaad(args: Readfile_aaadArgs): Promise<Untyped> {
   return callTool('hostile', 'readfile', args);
 }

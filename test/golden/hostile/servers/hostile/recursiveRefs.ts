@@ -17,11 +17,8 @@ export interface RecursiveRefsArgs {
   json?: RecursiveRefsJson;
 }
 
-/** Undeclared by the server. */
-export type RecursiveRefsResult = Untyped;
-
 /** Recursive and mutually recursive definitions. */
-export function recursiveRefs(args: RecursiveRefsArgs): Promise<RecursiveRefsResult> {
+export function recursiveRefs(args: RecursiveRefsArgs): Promise<Untyped> {
   return callTool('hostile', 'recursive_refs', args);
 }
 

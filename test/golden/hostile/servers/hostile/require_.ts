@@ -6,14 +6,11 @@ export interface Require_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Require_Result = Untyped;
-
 /**
  * A tool named "require".
  *
  * MCP tool "require" (renamed: reserved word).
  */
-export function require_(args: Require_Args = {}): Promise<Require_Result> {
+export function require_(args: Require_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'require', args);
 }

@@ -6,14 +6,11 @@ export interface Static_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Static_Result = Untyped;
-
 /**
  * A tool named "static".
  *
  * MCP tool "static" (renamed: reserved word).
  */
-export function static_(args: Static_Args = {}): Promise<Static_Result> {
+export function static_(args: Static_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'static', args);
 }

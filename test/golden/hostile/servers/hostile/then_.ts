@@ -6,14 +6,11 @@ export interface Then_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Then_Result = Untyped;
-
 /**
  * A tool named "then".
  *
  * MCP tool "then" (renamed: reserved word).
  */
-export function then_(args: Then_Args = {}): Promise<Then_Result> {
+export function then_(args: Then_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'then', args);
 }

@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type TitleOnlyArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type TitleOnlyResult = Untyped;
-
 /** Only a title, *\/ no description */
-export function titleOnly(args: TitleOnlyArgs = {}): Promise<TitleOnlyResult> {
+export function titleOnly(args: TitleOnlyArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'title_only', args);
 }

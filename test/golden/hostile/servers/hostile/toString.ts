@@ -6,10 +6,7 @@ export interface ToStringArgs {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type ToStringResult = Untyped;
-
 /** A tool named "toString". */
-export function toString(args: ToStringArgs = {}): Promise<ToStringResult> {
+export function toString(args: ToStringArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'toString', args);
 }

@@ -45,10 +45,7 @@ export interface TooDeepArgs {
   };
 }
 
-/** Undeclared by the server. */
-export type TooDeepResult = Untyped;
-
 /** Nesting deeper than the guard. */
-export function tooDeep(args: TooDeepArgs = {}): Promise<TooDeepResult> {
+export function tooDeep(args: TooDeepArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'too_deep', args);
 }

@@ -3,14 +3,11 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type Tool123Args = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type Tool123Result = Untyped;
-
 /**
  * A name that is not an identifier.
  *
  * MCP tool "123" (renamed: starts with a digit).
  */
-export function tool123(args: Tool123Args = {}): Promise<Tool123Result> {
+export function tool123(args: Tool123Args = {}): Promise<Untyped> {
   return callTool('hostile', '123', args);
 }

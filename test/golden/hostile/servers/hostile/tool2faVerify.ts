@@ -3,14 +3,11 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type Tool2faVerifyArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type Tool2faVerifyResult = Untyped;
-
 /**
  * A name that is not an identifier.
  *
  * MCP tool "2fa_verify" (renamed: starts with a digit).
  */
-export function tool2faVerify(args: Tool2faVerifyArgs = {}): Promise<Tool2faVerifyResult> {
+export function tool2faVerify(args: Tool2faVerifyArgs = {}): Promise<Untyped> {
   return callTool('hostile', '2fa_verify', args);
 }

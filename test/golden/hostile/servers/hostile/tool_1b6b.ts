@@ -3,14 +3,11 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type Tool_1b6bArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type Tool_1b6bResult = Untyped;
-
 /**
  * A name with unicode: 検索
  *
  * MCP tool "検索" (renamed: not ASCII).
  */
-export function tool_1b6b(args: Tool_1b6bArgs = {}): Promise<Tool_1b6bResult> {
+export function tool_1b6b(args: Tool_1b6bArgs = {}): Promise<Untyped> {
   return callTool('hostile', '検索', args);
 }

@@ -3,14 +3,11 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type Tool_5ec1Args = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type Tool_5ec1Result = Untyped;
-
 /**
  * A name that is not an identifier.
  *
  * MCP tool ".." (renamed: empty).
  */
-export function tool_5ec1(args: Tool_5ec1Args = {}): Promise<Tool_5ec1Result> {
+export function tool_5ec1(args: Tool_5ec1Args = {}): Promise<Untyped> {
   return callTool('hostile', '..', args);
 }

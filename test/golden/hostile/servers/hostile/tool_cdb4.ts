@@ -3,14 +3,11 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type Tool_cdb4Args = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type Tool_cdb4Result = Untyped;
-
 /**
  * A name that is not an identifier.
  *
  * MCP tool "." (renamed: empty).
  */
-export function tool_cdb4(args: Tool_cdb4Args = {}): Promise<Tool_cdb4Result> {
+export function tool_cdb4(args: Tool_cdb4Args = {}): Promise<Untyped> {
   return callTool('hostile', '.', args);
 }

@@ -3,14 +3,11 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type Tool_e3b0Args = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type Tool_e3b0Result = Untyped;
-
 /**
  * A name that is not an identifier.
  *
  * MCP tool "" (renamed: empty).
  */
-export function tool_e3b0(args: Tool_e3b0Args = {}): Promise<Tool_e3b0Result> {
+export function tool_e3b0(args: Tool_e3b0Args = {}): Promise<Untyped> {
   return callTool('hostile', '', args);
 }

@@ -6,10 +6,7 @@ export interface TypeArgs {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type TypeResult = Untyped;
-
 /** A tool named "type". */
-export function type(args: TypeArgs = {}): Promise<TypeResult> {
+export function type(args: TypeArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'type', args);
 }

@@ -6,14 +6,11 @@ export interface Undefined_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Undefined_Result = Untyped;
-
 /**
  * A tool named "undefined".
  *
  * MCP tool "undefined" (renamed: reserved word).
  */
-export function undefined_(args: Undefined_Args = {}): Promise<Undefined_Result> {
+export function undefined_(args: Undefined_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'undefined', args);
 }

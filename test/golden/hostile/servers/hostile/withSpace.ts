@@ -3,10 +3,7 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type WithSpaceArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type WithSpaceResult = Untyped;
-
 /** A name that is not an identifier. */
-export function withSpace(args: WithSpaceArgs = {}): Promise<WithSpaceResult> {
+export function withSpace(args: WithSpaceArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'with space', args);
 }

@@ -6,14 +6,11 @@ export interface Yield_Args {
   value?: string;
 }
 
-/** Undeclared by the server. */
-export type Yield_Result = Untyped;
-
 /**
  * A tool named "yield".
  *
  * MCP tool "yield" (renamed: reserved word).
  */
-export function yield_(args: Yield_Args = {}): Promise<Yield_Result> {
+export function yield_(args: Yield_Args = {}): Promise<Untyped> {
   return callTool('hostile', 'yield', args);
 }

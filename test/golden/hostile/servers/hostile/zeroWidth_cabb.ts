@@ -3,14 +3,11 @@ import { callTool, type Untyped } from '../../runtime.js';
 
 export type ZeroWidth_cabbArgs = Record<string, unknown>;
 
-/** Undeclared by the server. */
-export type ZeroWidth_cabbResult = Untyped;
-
 /**
  * A name with unicode: zero\u200Bwidth
  *
  * MCP tool "zero\u200Bwidth" (renamed: not ASCII).
  */
-export function zeroWidth_cabb(args: ZeroWidth_cabbArgs = {}): Promise<ZeroWidth_cabbResult> {
+export function zeroWidth_cabb(args: ZeroWidth_cabbArgs = {}): Promise<Untyped> {
   return callTool('hostile', 'zero\u200Bwidth', args);
 }
