@@ -1,7 +1,9 @@
 import AuthLogin from './auth/login.js';
 import AuthLogout from './auth/logout.js';
 import AuthStatus from './auth/status.js';
+import Audit from './audit.js';
 import Call from './call.js';
+import Diff from './diff.js';
 import Generate from './generate.js';
 import Import from './import.js';
 import List from './list.js';
@@ -13,7 +15,9 @@ export const COMMANDS = {
   'auth:login': AuthLogin,
   'auth:logout': AuthLogout,
   'auth:status': AuthStatus,
+  audit: Audit,
   call: Call,
+  diff: Diff,
   generate: Generate,
   import: Import,
   list: List,

@@ -1,8 +1,10 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Args } from '@oclif/core';
+import { createInterface } from 'node:readline/promises';
+import { Args, Flags } from '@oclif/core';
 import { type ExecOutcome, formatBytes, type MediaBlock } from '../exec/index.js';
+import type { Approver } from '../policy/index.js';
 import { Engine } from '../serve/engine.js';
 import { RunbyteError } from '../shared/errors.js';
 import { RunbyteCommand } from './base.js';
@@ -27,7 +29,10 @@ export default class Run extends RunbyteCommand {
   static override args = {
     file: Args.string({ description: 'the TypeScript file to run', required: true }),
   };
-  static override examples = ['<%= config.bin %> run examples/orders-by-region.ts'];
+  static override flags = {
+    yes: Flags.boolean({ description: 'approve the tools runbyte.json\'s policy marks "ask" without asking' }),
+  };
+  static override examples = ['<%= config.bin %> run examples/orders-by-region.ts', '<%= config.bin %> run cleanup.ts --yes'];
 
   async run(): Promise<RunJson | undefined> {
     const { args, flags } = await this.parse(Run);
@@ -41,7 +46,7 @@ export default class Run extends RunbyteCommand {
       // The executor directly, not engine.execute: that one only waits for live regenerations,
       // which `run` never starts, and it has no way to pass the file's name on.
       // Errors name the file as it was given (`orders.ts(3,7)`, `orders.ts:3:39`), so an editor or terminal can open it.
-      outcome = await engine.execute(code, { codeName: args.file });
+      outcome = await engine.execute(code, { codeName: args.file, approver: terminalApprover(flags.yes) });
     } finally {
       await engine.close();
     }
@@ -126,4 +131,23 @@ function extensionOf(mimeType: string): string {
   if (known) return known;
   const subtype = type.split('/')[1] ?? '';
   return /^[a-z0-9]{1,10}$/.test(subtype) ? subtype : 'bin';
+}
+
+/**
+ * Approval on the terminal (README.md, "Pinned tools, policy and the audit log"): `--yes` approves,
+ * a terminal is asked (anything but y or yes declines), and without one nothing can be asked.
+ */
+function terminalApprover(yes: boolean): Approver {
+  return async (request) => {
+    if (yes) return { answer: 'accepted' };
+    if (!process.stdin.isTTY || !process.stderr.isTTY) return { answer: 'refused', reason: 'runbyte run has no terminal to ask on; pass --yes to approve' };
+    const lines = request.tools.map((tool) => `  ${tool.name} (${tool.why})`).join('\n');
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      const answer = await prompt.question(`The script may call tools that need your approval:\n${lines}\nAllow this run? [y/N] `);
+      return /^y(es)?$/i.test(answer.trim()) ? { answer: 'accepted' } : { answer: 'declined' };
+    } finally {
+      prompt.close();
+    }
+  };
 }

@@ -30,6 +30,9 @@ export default class Serve extends RunbyteCommand {
       description: 'HTTP: close a session idle this long (default: server.sessionIdleSeconds from the config, else 1800)',
     }),
     frozen: Flags.boolean({ description: 'serve the SDK on disk as it is (warn when it differs from the live servers)' }),
+    locked: Flags.boolean({
+      description: 'serve the SDK on disk as reviewed: a tool that differs from runbyte.lock.json is not callable (also "locked": true)',
+    }),
   };
 
   async run(): Promise<void> {
@@ -40,9 +43,11 @@ export default class Serve extends RunbyteCommand {
       checkRange('--session-idle-seconds', flags['session-idle-seconds'], MAX_IDLE_SECONDS);
     }
     const config = this.loadConfig(flags.config);
-    const engine = await Engine.start(config, { regenerate: flags.frozen ? 'never' : 'always', warnDrift: flags.frozen });
-    // Live tools (README.md, "Live tools"): list_changed rewrites the SDK (not under --frozen); file changes reach the executor.
-    await engine.startLive({ regenerate: !flags.frozen }).catch(async (error: unknown) => {
+    const locked = flags.locked || config.locked === true;
+    const engine = await Engine.start(config, { regenerate: flags.frozen ? 'never' : 'always', warnDrift: flags.frozen, locked });
+    // Live tools (README.md, "Live tools"): list_changed rewrites the SDK (not under --frozen or
+    // --locked, where the SDK stays as reviewed); file changes reach the executor.
+    await engine.startLive({ regenerate: !flags.frozen && !locked }).catch(async (error: unknown) => {
       await engine.close();
       throw error;
     });

@@ -34,10 +34,7 @@ export async function diffSdk(outDir: string, files: GeneratedFile[], scope: Pru
     const path = sdkPath(outDir, file.path);
     wanted.add(file.path);
     // Through the jail: a link planted in the output folder is not read, it is replaced.
-    const current = await readInside(outDir, path).then(
-      (data) => data.toString('utf8'),
-      () => undefined,
-    );
+    const current = await readSdkFile(outDir, path);
     if (current === undefined) diff.added.push(file.path);
     else if (current !== file.text) diff.changed.push(file.path);
     else diff.unchanged++;
@@ -84,6 +81,14 @@ export async function applySdk(outDir: string, files: GeneratedFile[], diff: Sdk
     await removeInside(outDir, rel).catch(() => false);
     await removeEmptyParents(outDir, posix.dirname(rel));
   }
+}
+
+/** The text of one SDK file (a path relative to the output folder), read through the jail; undefined when there is none. */
+export async function readSdkFile(outDir: string, path: string): Promise<string | undefined> {
+  return readInside(outDir, sdkPath(outDir, path)).then(
+    (data) => data.toString('utf8'),
+    () => undefined,
+  );
 }
 
 /** An SDK path, checked: posix, relative, and inside the output folder lexically. */

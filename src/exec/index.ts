@@ -1,6 +1,6 @@
 import type { RawSourceMap } from '../bundle/index.js';
 import { toSourcePosition, WRAPPER_LINES, type SourceLayout } from '../check/prepare.js';
-import type { CompileFault, CompilerPool, ExtraModule } from '../compile/index.js';
+import type { Compiled, CompileFault, CompilerPool, ExtraModule } from '../compile/index.js';
 import type { LogEntry, SandboxOutcome } from '../sandbox/index.js';
 import { messageOf } from '../shared/errors.js';
 import type { ToolCallResult } from '../shared/tool-spec.js';
@@ -29,8 +29,9 @@ export interface ProgressReport {
 
 /** What a run does, as it happens: for progress notifications and logging (README.md, "The three tools"). */
 export type RunEvent =
-  | { type: 'call-start'; server: string; tool: string }
-  | { type: 'call-end'; server: string; tool: string; ok: boolean }
+  | { type: 'call-start'; server: string; tool: string; args: Record<string, unknown> }
+  /** `ms` from its start; `error` is the message when it failed, `result` what the server sent when it did not. */
+  | { type: 'call-end'; server: string; tool: string; args: Record<string, unknown>; ok: boolean; ms: number; error?: string; result?: ToolCallResult }
   /** A downstream server's progress on one call of the run. */
   | ({ type: 'call-progress'; server: string; tool: string } & ProgressReport)
   /** The script's own `progress('...')`. */
@@ -108,7 +109,17 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Hears what the run does while it runs. */
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Decides, once the code is bundled and before anything runs, which tools it may call: given the
+   * SDK files the bundle holds (virtual paths, `/servers/<server>/<file>.ts`), it resolves with the
+   * tools (`server.tool`) those files call, or refuses the run. A call outside that set is refused
+   * in the sandbox. Without it, every tool may be called.
+   */
+  authorize?: (files: string[], signal: AbortSignal | undefined) => Promise<Authorization>;
 }
+
+/** What `ExecuteOptions.authorize` decided. */
+export type Authorization = { ok: true; tools: string[] } | { ok: false; message: string; tools: string[] };
 
 /** The agent's code in diagnostics and frames unless the caller names it (README.md, "The three tools"). */
 export const DEFAULT_CODE_NAME = 'code.ts';
@@ -127,7 +138,7 @@ export interface Oversized {
 }
 
 /** The phases a failure is named by (README.md, "The three tools"). */
-export type FailurePhase = 'Type check failed' | 'Bundle failed' | 'Runtime error' | 'Timed out' | 'Memory limit exceeded' | 'Cancelled';
+export type FailurePhase = 'Type check failed' | 'Bundle failed' | 'Not allowed' | 'Runtime error' | 'Timed out' | 'Memory limit exceeded' | 'Cancelled';
 
 export type ExecOutcome =
   | {
@@ -145,8 +156,19 @@ export type ExecOutcome =
       media?: MediaBlock[];
       console: string;
       timings: Timings;
+      /** The tools the code could call (`server.tool`, sorted), when `authorize` was given. */
+      tools?: string[];
     }
-  | { ok: false; phase: FailurePhase /** Full text: the phase line first. */; message: string; console: string; timings: Timings };
+  | {
+      ok: false;
+      phase: FailurePhase;
+      /** Full text: the phase line first. */
+      message: string;
+      console: string;
+      timings: Timings;
+      /** As on success; absent when the code failed before it was bundled. */
+      tools?: string[];
+    };
 
 export interface Timings {
   checkMs: number;
@@ -214,7 +236,7 @@ export class Executor {
     const timings: Timings = { checkMs: 0, bundleMs: 0, runMs: 0 };
     const cut = (text: string) => cutText(text, limits.maxOutputChars);
     const begun = performance.now();
-    const deadline = begun + limits.timeoutMs;
+    let deadline = begun + limits.timeoutMs;
 
     const maxCode = limits.maxCodeChars ?? MAX_CODE_CHARS;
     if (code.length > maxCode) {
@@ -222,7 +244,7 @@ export class Executor {
       return { ok: false, phase: 'Type check failed', message, console: '', timings };
     }
 
-    const { sandbox, compilers } = this.stages ?? (await this.load());
+    const { compilers } = this.stages ?? (await this.load());
     const compiled = await compilers.compile(code, deadline, { codeName, signal: options.signal });
     if ('fault' in compiled) {
       timings.checkMs = performance.now() - begun;
@@ -235,6 +257,37 @@ export class Executor {
       return { ok: false, phase, message: cut([phase, ...compiled.lines].join('\n')), console: '', timings };
     }
 
+    // What the code may call, decided before it runs (a wait for the user's approval is not taken
+    // from the run's time).
+    let allowed: Set<string> | undefined;
+    let manifest: { tools?: string[] } = {};
+    if (options.authorize) {
+      const files = [...new Set(compiled.map.sources.filter((source) => source.startsWith('/servers/')))].sort();
+      const asked = performance.now();
+      const verdict = await options.authorize(files, options.signal);
+      deadline += performance.now() - asked;
+      manifest = { tools: verdict.tools };
+      if (options.signal?.aborted) return { ok: false, phase: 'Cancelled', message: 'Cancelled by the client', console: '', timings, ...manifest };
+      if (!verdict.ok) return { ok: false, phase: 'Not allowed', message: cut(`Not allowed\n${verdict.message}`), console: '', timings, ...manifest };
+      allowed = new Set(verdict.tools);
+    }
+    const outcome = await this.run(compiled, code, codeName, deadline, allowed, options);
+    return { ...outcome, timings: { ...timings, runMs: outcome.timings.runMs }, ...manifest };
+  }
+
+  /** The sandbox stage of `execute`: runs the bundle, bridging tool calls, and maps its end to an outcome. */
+  private async run(
+    compiled: Extract<Compiled, { ok: true }>,
+    code: string,
+    codeName: string,
+    deadline: number,
+    allowed: Set<string> | undefined,
+    options: ExecuteOptions,
+  ): Promise<ExecOutcome> {
+    const { sandbox } = this.stages!;
+    const limits = this.options.limits;
+    const timings: Timings = { checkMs: 0, bundleMs: 0, runMs: 0 };
+    const cut = (text: string) => cutText(text, limits.maxOutputChars);
     const started = performance.now();
     const abort = new AbortController();
     // The client's cancel ends the run's own signal: tool calls in flight are cancelled downstream,
@@ -258,13 +311,17 @@ export class Executor {
           __runbyteCallTool: (server, tool, args) => {
             const [name, toolName] = [String(server), String(tool)];
             if (abort.signal.aborted) return Promise.reject(new Error(`${name}.${toolName} was not called: the run has ended`));
-            emit({ type: 'call-start', server: name, tool: toolName });
-            const call = this.options.callTool(name, toolName, (args ?? {}) as Record<string, unknown>, abort.signal, {
+            if (allowed && !allowed.has(`${name}.${toolName}`)) return Promise.reject(new Error(notImported(name, toolName, allowed)));
+            const callArgs = (args ?? {}) as Record<string, unknown>;
+            emit({ type: 'call-start', server: name, tool: toolName, args: callArgs });
+            const callStarted = performance.now();
+            const call = this.options.callTool(name, toolName, callArgs, abort.signal, {
               onProgress: options.onEvent ? (report) => emit({ type: 'call-progress', server: name, tool: toolName, ...report }) : undefined,
             });
+            const ms = () => Math.round((performance.now() - callStarted) * 10) / 10;
             call.then(
-              () => emit({ type: 'call-end', server: name, tool: toolName, ok: true }),
-              () => emit({ type: 'call-end', server: name, tool: toolName, ok: false }),
+              (result) => emit({ type: 'call-end', server: name, tool: toolName, args: callArgs, ok: !result.isError, ms: ms(), result }),
+              (error: unknown) => emit({ type: 'call-end', server: name, tool: toolName, args: callArgs, ok: false, ms: ms(), error: messageOf(error) }),
             );
             return inFlight.track(`${name}.${toolName}`, call);
           },
@@ -349,6 +406,28 @@ export class Executor {
   async close(): Promise<void> {
     await this.stages?.compilers.close();
   }
+}
+
+/** Why a call the script's imports do not cover was refused, with what it may call. */
+function notImported(server: string, tool: string, allowed: Set<string>): string {
+  const may = allowed.size === 0 ? 'it imports no tools' : `it may call ${describeTools([...allowed])}`;
+  return `${server}.${tool} was not called: this script does not import it (${may}); import it from './servers/${server}'`;
+}
+
+/**
+ * `server.tool` names, compactly: `memory.{create_entities, read_graph}, github.search_code`;
+ * past `max` names, the rest are counted.
+ */
+export function describeTools(tools: string[], max = 20): string {
+  const byServer = new Map<string, string[]>();
+  for (const tool of [...tools].sort().slice(0, max)) {
+    const dot = tool.indexOf('.');
+    const server = tool.slice(0, dot);
+    byServer.set(server, [...(byServer.get(server) ?? []), tool.slice(dot + 1)]);
+  }
+  const parts = [...byServer].map(([server, names]) => (names.length === 1 ? `${server}.${names[0]}` : `${server}.{${names.join(', ')}}`));
+  const left = tools.length - max;
+  return `${parts.join(', ')}${left > 0 ? ` and ${left} more` : ''}`;
 }
 
 function bindRun(host: Record<string, RunHostFunction>, run: RunScope): Record<string, (...args: unknown[]) => Promise<unknown>> {

@@ -7,6 +7,8 @@ import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
 import { GENERATOR } from '../shared/version.js';
 
+export { type FilePatch, sdkPatches } from './diff.js';
+
 /**
  * The generate job: list the tools of the configured servers (hub/), turn them into files
  * (codegen/), and write or check them (emit/). Shared by `generate`, `serve` and `--watch`.
@@ -48,6 +50,8 @@ export interface GenerateReport {
    * changed (and in what) or removed. A server the lock does not know has only new tools.
    */
   drift: ToolDrift[];
+  /** Every file of the SDK as generated now (written, or with `check` only compared). */
+  files: GeneratedFile[];
 }
 
 /** Connects to the servers, generates, and disconnects. */
@@ -135,7 +139,7 @@ export async function generateWith(
       tools: summaries.get(name)?.tools.length ?? 0,
     };
   });
-  return { outDir, check: options.check ?? false, servers, diff, failures, drift };
+  return { outDir, check: options.check ?? false, servers, diff, failures, drift, files };
 }
 
 /**

@@ -26,6 +26,7 @@ export class Hub {
   private readonly logListeners = new Set<(event: LogEvent) => void>();
   private readonly connectionOptions: ConnectionOptions;
   private readonly checks = new ResultChecks();
+  private readonly listings = new Map<string, ToolSpec[]>();
   private closing?: Promise<void>;
   private clientRequests?: ClientRequestHandler;
 
@@ -71,7 +72,13 @@ export class Hub {
   async listTools(server: string): Promise<ToolSpec[]> {
     const tools = await this.connection(server, 'SERVER_FAILED').listTools();
     this.checks.listed(server, tools);
+    this.listings.set(server, tools);
     return tools;
+  }
+
+  /** The server's tools as its latest listing gave them; listed now when it has none yet. */
+  async knownTools(server: string): Promise<ToolSpec[]> {
+    return this.listings.get(server) ?? this.listTools(server);
   }
 
   /**

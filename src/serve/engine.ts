@@ -6,10 +6,14 @@ import { Executor, type ExecOutcome, type ExecuteOptions, type ExtraModule } fro
 import { generateWith, loadCodegen, type GenerateReport } from '../generate/index.js';
 import { type ClientRequest, Hub, hubOptions, logLine, type LogEvent, type ServerFailure } from '../hub/index.js';
 import { ToolCatalog } from '../search/index.js';
-import { RunbyteError } from '../shared/errors.js';
+import { messageOf, RunbyteError } from '../shared/errors.js';
+import { driftMessage } from '../codegen/drift.js';
 import { debug, log } from '../shared/log.js';
 import type { VfsRoots } from '../vfs/roots.js';
 import { LiveSdk } from '../watch/index.js';
+import { type AuditCall, AuditLog, type AuditRecord } from '../audit/index.js';
+import { type ApprovalRecord, type Approver, Guard, Pins } from '../policy/index.js';
+import { shortHash } from '../shared/json.js';
 import { createWorkspace, FS_MODULE } from '../workspace/index.js';
 import { MCP_MODULE, offeringsHost } from './offerings.js';
 
@@ -43,7 +47,17 @@ export interface RunClient {
 export interface EngineExecuteOptions extends ExecuteOptions {
   onLog?: (log: LogEvent) => void;
   client?: RunClient;
+  /**
+   * Asks the user to approve the tools the policy marks `ask` (`runbyte run`: on the terminal).
+   * Without it, the client is asked through elicitation when it supports it; else it is refused.
+   */
+  approver?: Approver;
+  /** Who ran it, for the audit log: an MCP session id, `stdio` or `run`. */
+  session?: string;
 }
+
+/** How long the user has to answer an approval asked through elicitation. */
+const APPROVAL_TIMEOUT_MS = 5 * 60_000;
 
 /** One execution as the engine routes to it: its calls in flight per server, and its client. */
 interface Run {
@@ -72,6 +86,12 @@ export interface EngineOptions {
   regenerate: 'always' | 'never' | 'missing';
   /** With `never`: compare the SDK on disk with the live servers and warn when they differ. */
   warnDrift?: boolean;
+  /**
+   * Pinned tools (`serve --locked`, `"locked": true`): the SDK on disk is never rewritten, and a
+   * tool whose live definition differs from the lock is not callable (checked at start and on
+   * every tools/list_changed).
+   */
+  locked?: boolean;
 }
 
 /**
@@ -85,7 +105,7 @@ function executorRoots(config: RunbyteConfig): VfsRoots {
 /** The modules agent code imports by name: checked and bundled by the executor, shown by the vfs. */
 export const AGENT_MODULES: ExtraModule[] = [FS_MODULE, MCP_MODULE];
 
-function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
+function createExecutor(config: RunbyteConfig, hub: Hub, pins: Pins | undefined): Executor {
   const workspace = createWorkspace({
     dir: config.workspaceDir,
     quotaBytes: config.sandbox.workspaceQuotaMb * 2 ** 20,
@@ -100,7 +120,11 @@ function createExecutor(config: RunbyteConfig, hub: Hub): Executor {
       compilerMemoryMb: config.sandbox.compilerMemoryMb,
       maxMediaBytes: config.sandbox.maxMediaBytes,
     },
-    callTool: (server, tool, args, signal, call) => hub.callTool(server, tool, args, { signal, onProgress: call?.onProgress }),
+    callTool: (server, tool, args, signal, call) => {
+      const refusal = pins?.refusal(server, tool);
+      if (refusal) return Promise.reject(new RunbyteError('TOOL_FAILED', refusal));
+      return hub.callTool(server, tool, args, { signal, onProgress: call?.onProgress });
+    },
     host: { ...workspace.host, ...offeringsHost(hub) },
     modules: AGENT_MODULES,
     keepOversized: workspace.keepOversized,
@@ -112,6 +136,9 @@ export class Engine {
   /** search_tools' index of the SDK, shared by every session; follows the lock (src/search/). */
   readonly catalog: ToolCatalog;
   private live?: Promise<LiveSdk>;
+  /** Which tools a script may call: its manifest and runbyte.json's policy. */
+  private readonly guard: Guard;
+  private readonly audit?: AuditLog;
   private readonly runs = new Set<Run>();
   private callCount = 0;
   private constructor(
@@ -122,8 +149,13 @@ export class Engine {
     readonly report: GenerateReport | undefined,
     /** Servers that announced new tools after the SDK was listed at start, and until startLive(). */
     private readonly early: { servers: Set<string>; stop: () => void },
+    /** Under `locked`: the tools that differ from the reviewed SDK, kept current on tools/list_changed. */
+    readonly pins: Pins | undefined,
   ) {
     this.roots = executorRoots(config);
+    this.guard = new Guard({ outDir: config.outDir, policy: config.policy, tools: (server) => hub.knownTools(server) });
+    this.audit = config.audit ? new AuditLog(config.audit) : undefined;
+    if (pins) hub.onToolsChanged((server) => void this.repin(server));
     this.catalog = new ToolCatalog(config.outDir);
     hub.onClientRequest((server, request, signal) => this.forward(server, request, signal));
     hub.onLog((log) => this.deliverLog(log));
@@ -200,15 +232,20 @@ export class Engine {
     // trap 10): what arrives after the listing below must not be lost before startLive() listens.
     const early = new Set<string>();
     const stopEarly = hub.onToolsChanged((server) => early.add(server));
-    const executor = createExecutor(config, hub);
+    const locked = options.locked === true || config.locked === true;
+    const pins = locked ? new Pins() : undefined;
+    const executor = createExecutor(config, hub, pins);
+    // Locked: the reviewed SDK is served as it is, and compared with the live tools.
+    const regenerate = locked ? 'never' : options.regenerate;
+    const compare = locked || options.warnDrift;
     // TypeScript, Rspack and QuickJS load while the servers start (they take about as long).
-    const warming = Promise.all([executor.warm(), options.regenerate === 'always' || options.warnDrift ? loadCodegen() : undefined]).catch(() => undefined);
+    const warming = Promise.all([executor.warm(), regenerate === 'always' || compare ? loadCodegen() : undefined]).catch(() => undefined);
     try {
       const failures = await hub.start();
       for (const failure of failures) log(`✗ ${failure.message}`);
       const hasSdk = existsSync(join(config.outDir, 'runbyte.lock.json'));
       let report: GenerateReport | undefined;
-      if (options.regenerate === 'always' || (options.regenerate === 'missing' && !hasSdk)) {
+      if (regenerate === 'always' || (regenerate === 'missing' && !hasSdk)) {
         early.clear();
         // serve never removes most of a reviewed SDK on its own: an emptied config or a listing that
         // lost most tools is reported, and the SDK on disk is served as it is (`runbyte generate
@@ -218,15 +255,18 @@ export class Engine {
           log(`warning: the SDK was not regenerated: ${error.message}; serving it as it is`);
           return undefined;
         });
-      } else if (options.warnDrift) {
+      } else if (compare) {
         const drift = await generateWith(hub, config, { check: true }, failures);
         const stale = [...drift.diff.added, ...drift.diff.changed, ...drift.diff.removed];
-        if (stale.length > 0) {
+        if (pins) {
+          pins.update(listedServers(drift), drift.drift);
+          for (const tool of pins.all()) log(`warning: not callable: ${driftMessage(tool)}`);
+        } else if (stale.length > 0) {
           log(`warning: the SDK in ${config.outDir} differs from the live servers (${stale.length} files); serving it as it is (--frozen)`);
         }
       }
       await warming;
-      return new Engine(config, hub, executor, failures, report, { servers: early, stop: stopEarly });
+      return new Engine(config, hub, executor, failures, report, { servers: early, stop: stopEarly }, pins);
     } catch (error) {
       stopEarly();
       await hub.close();
@@ -284,23 +324,66 @@ export class Engine {
     };
     const calling = run.calling;
     this.runs.add(run);
+    // For the audit log: what the run called, and what was approved.
+    const began = { at: new Date().toISOString(), ms: performance.now() };
+    const calls: AuditCall[] = [];
+    const withArguments = this.audit?.config.arguments === true;
+    let approval: ApprovalRecord | undefined;
+    const approver = options.approver ?? elicitApprover(options.client);
     try {
-      const outcome = await this.executor.execute(code, {
+      let outcome = await this.executor.execute(code, {
         ...options,
+        authorize: async (files, signal) => {
+          const decided = await this.guard.authorize(files, approver, signal);
+          approval = decided.approval;
+          return decided.verdict;
+        },
         onEvent: (event) => {
           if (event.type === 'call-start') {
             calling.set(event.server, (calling.get(event.server) ?? 0) + 1);
             run.latest.set(event.server, ++this.callCount);
           }
-          if (event.type === 'call-end') calling.set(event.server, (calling.get(event.server) ?? 1) - 1);
+          if (event.type === 'call-end') {
+            calling.set(event.server, (calling.get(event.server) ?? 1) - 1);
+            const { server, tool, ms, ok, error } = event;
+            calls.push({
+              server,
+              tool,
+              ms,
+              ok,
+              ...(error === undefined ? {} : { error }),
+              ...(withArguments ? { args: event.args, result: event.result } : {}),
+            });
+          }
           options.onEvent?.(event);
         },
       });
-      if (run.logs.length === 0) return outcome;
-      return { ...outcome, console: [outcome.console, ...run.logs].filter(Boolean).join('\n') };
+      if (run.logs.length > 0) outcome = { ...outcome, console: [outcome.console, ...run.logs].filter(Boolean).join('\n') };
+      await this.audit?.append({
+        time: began.at,
+        session: options.session ?? 'run',
+        code: shortHash(code),
+        ...(outcome.tools ? { tools: outcome.tools } : {}),
+        calls,
+        ...(approval ? { approval } : {}),
+        outcome: outcome.ok ? 'ok' : outcome.phase,
+        timings: { ...outcome.timings, totalMs: Math.round(performance.now() - began.ms) },
+      } satisfies AuditRecord);
+      return outcome;
     } finally {
       this.runs.delete(run);
       ended.abort(new Error('the execution has ended'));
+    }
+  }
+
+  /** Under `locked`: a server's tools changed (or it restarted); compares them with the reviewed SDK again. */
+  private async repin(server: string): Promise<void> {
+    try {
+      const report = await generateWith(this.hub, this.config, { servers: [server], check: true });
+      this.pins?.update(listedServers(report), report.drift);
+      for (const tool of report.drift) log(`warning: not callable: ${driftMessage(tool)}`);
+    } catch (error) {
+      log(`warning: server "${server}": its tools could not be compared with the reviewed SDK: ${messageOf(error)}`);
     }
   }
 
@@ -310,4 +393,31 @@ export class Engine {
     await live?.close();
     await Promise.allSettled([this.executor.close(), this.hub.close()]);
   }
+}
+
+/** The servers a generate report listed now (their drift, or none, is current). */
+function listedServers(report: GenerateReport): string[] {
+  return report.servers.filter((server) => server.status === 'generated').map((server) => server.name);
+}
+
+/**
+ * Approval through the agent's client (MCP elicitation): the tools that need it and why. Decline,
+ * cancel, or no answer in time: declined. A client without elicitation cannot be asked.
+ */
+function elicitApprover(client: RunClient | undefined): Approver {
+  return async (request, signal) => {
+    if (!client?.supports('elicitation')) return { answer: 'refused', reason: "runbyte's client cannot be asked: it does not support elicitation" };
+    const lines = request.tools.map((tool) => `- ${tool.name} (${tool.why})`);
+    const message = ['A script wants to call tools that need your approval (runbyte.json policy):', ...lines, 'Allow this run?'].join('\n');
+    try {
+      const result = (await client.elicit(
+        { message, requestedSchema: { type: 'object', properties: {} } },
+        { signal: signal ?? new AbortController().signal, timeout: APPROVAL_TIMEOUT_MS },
+      )) as { action?: string };
+      return result.action === 'accept' ? { answer: 'accepted' } : { answer: 'declined' };
+    } catch (error) {
+      debug(`approval not answered: ${messageOf(error)}`);
+      return { answer: 'declined' };
+    }
+  };
 }

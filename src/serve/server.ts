@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ExecOutcome, RunEvent } from '../exec/index.js';
+import { describeTools, type ExecOutcome, type RunEvent } from '../exec/index.js';
 import { DETAILS, type Detail, MAX_LIMIT, SearchError } from '../search/index.js';
 import { messageOf } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
@@ -21,7 +21,7 @@ export const MAX_MESSAGE_BYTES = 4 * 2 ** 20;
  */
 export function createSession(engine: Engine): Server {
   // The module agents import by name, shown where the type-checker reads it (src/vfs/roots.ts, modulePath).
-  const vfs = new Vfs(engine.roots, { modules: AGENT_MODULES });
+  const vfs = new Vfs(engine.roots, { modules: AGENT_MODULES, mark: engine.pins && ((path) => engine.pins?.mark(path)) });
   // `logging`: downstream servers' log messages of a run are forwarded as notifications/message; the
   // SDK answers logging/setLevel and filters by the level the client set.
   const server = new Server({ name: 'runbyte', version: VERSION }, { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS });
@@ -47,6 +47,7 @@ export function createSession(engine: Engine): Server {
             onEvent: progress?.report,
             onLog: (log) => void server.sendLoggingMessage({ level: log.level, logger: log.server, data: log.data }).catch(() => undefined),
             client,
+            session: extra.sessionId ?? 'stdio',
           });
           // The client stops hearing a request's progress once it has the answer: send them first.
           await progress?.sent();
@@ -176,11 +177,13 @@ async function fsCall(read: () => Promise<string>): Promise<CallToolResult> {
 /**
  * README.md ("The three tools"): the value's JSON first; then the images and audio taken out of it,
  * in order, as content blocks of their own, so the model sees them rather than base64; console
- * output last, in a block that starts with `console:`.
+ * output in a block that starts with `console:`; last, the tools the script could call (`tools:`).
  */
 export function toResult(outcome: ExecOutcome): CallToolResult {
   const content: CallToolResult['content'] = [{ type: 'text', text: outcome.ok ? outcome.value : outcome.message }];
   for (const block of (outcome.ok && outcome.media) || []) content.push({ type: block.type, data: block.data, mimeType: block.mimeType });
   if (outcome.console) content.push({ type: 'text', text: `console:\n${outcome.console}` });
+  // The tools the script could call (its imports), so the agent sees what the run was allowed.
+  if (outcome.tools && outcome.tools.length > 0) content.push({ type: 'text', text: `tools: ${describeTools(outcome.tools)}` });
   return outcome.ok ? { content } : { isError: true, content };
 }

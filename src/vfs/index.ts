@@ -28,6 +28,11 @@ export interface VfsOptions {
    * type-checker checks imports of it against, so the agent can read its functions and types.
    */
   modules?: readonly VfsModule[];
+  /**
+   * A note for a file of `/servers/<server>/` in listings (e.g. that the tool changed since the SDK
+   * was reviewed and is not callable), by its virtual path; undefined for none.
+   */
+  mark?: (virtualPath: string) => string | undefined;
 }
 
 /**
@@ -45,11 +50,13 @@ export class Vfs {
   private readonly specifiers: string[] = [];
   /** The tree's top folders, as the agent is told them in an error. */
   private readonly tops: string;
+  private readonly mark?: (virtualPath: string) => string | undefined;
 
   constructor(
     readonly roots: VfsRoots,
     options: VfsOptions = {},
   ) {
+    this.mark = options.mark;
     for (const { specifier, hostPath } of options.modules ?? []) {
       const path = modulePath(specifier);
       this.specifiers.push(specifier);
@@ -116,6 +123,8 @@ export class Vfs {
         lines.push(`${entry.name}/`);
         continue;
       }
+      const mark = virtual.startsWith('/servers/') ? this.mark?.(`${virtual}/${entry.name}`) : undefined;
+      const marked = mark ? ` [${mark}]` : '';
       if (describe && entry.name !== 'index.ts' && entry.name.endsWith('.ts')) {
         // Through the jail like read_file: a link planted here that leads out is not read.
         const text = await readInside(root, `${rel}/${entry.name}`).then(
@@ -123,9 +132,9 @@ export class Vfs {
           () => '',
         );
         const summary = describeToolFile(text);
-        lines.push(summary ? `${entry.name} - ${summary}` : entry.name);
+        lines.push(summary ? `${entry.name}${marked} - ${summary}` : `${entry.name}${marked}`);
       } else {
-        lines.push(entry.name);
+        lines.push(`${entry.name}${marked}`);
       }
     }
     return lines.length > 0 ? lines.join('\n') : '(empty)';

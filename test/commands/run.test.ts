@@ -158,3 +158,24 @@ describe('runbyte run', () => {
     expect(result.stderr).toBe('Error: nope.ts: cannot read file\n');
   });
 });
+
+describe('runbyte run: tools that need approval', () => {
+  it('refuses without a terminal to ask on, names --yes, and runs nothing; with --yes it runs', async () => {
+    const project = tempProject({
+      mcpServers: { reviewed: { command: process.execPath, args: [join(FIXTURE_SERVERS, 'reviewed.js')] } },
+      server: { timeout: 10 },
+    });
+    const code =
+      "import * as fs from '@runbyte/fs';\nimport { wipe } from './servers/reviewed';\nawait fs.writeFile('ran.txt', 'yes');\nreturn await wipe({});\n";
+    writeFileSync(join(project, 'wipe.ts'), code);
+    const refused = await runCli(['run', 'wipe.ts'], { cwd: project });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'Not allowed\nreviewed.wipe (destructive) needs approval and runbyte run has no terminal to ask on; pass --yes to approve; nothing ran',
+    );
+    expect(() => readFileSync(join(project, '.runbyte/workspace/ran.txt'))).toThrow();
+    const approved = await runCli(['run', 'wipe.ts', '--yes'], { cwd: project });
+    expect(approved).toMatchObject({ code: 0, stdout: '"wiped"\n' });
+    expect(readFileSync(join(project, '.runbyte/workspace/ran.txt'), 'utf8')).toBe('yes');
+  }, 60_000);
+});

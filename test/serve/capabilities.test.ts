@@ -18,7 +18,9 @@ async function serveWith(client: Client): Promise<Client> {
 
 async function run(client: Client, code: string): Promise<string> {
   const result = await client.callTool({ name: 'execute_code', arguments: { code } });
-  return texts(result).join('\n');
+  return texts(result)
+    .filter((text) => !text.startsWith('tools: '))
+    .join('\n');
 }
 
 const CALLS = `

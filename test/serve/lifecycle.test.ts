@@ -27,8 +27,11 @@ async function cancelAfter(client: Client, code: string, afterMs: number): Promi
   await expect(call).rejects.toThrow();
 }
 
+/** The text of execute_code's answer, without the line naming the tools the script could call. */
 async function execute(client: Client, code: string): Promise<string> {
-  return texts(await client.callTool({ name: 'execute_code', arguments: { code } })).join('\n');
+  return texts(await client.callTool({ name: 'execute_code', arguments: { code } }))
+    .filter((text) => !text.startsWith('tools: '))
+    .join('\n');
 }
 
 async function cancelledDownstream(client: Client): Promise<{ tool: string }[]> {

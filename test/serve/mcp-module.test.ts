@@ -7,7 +7,9 @@ import { type Served, serveStdio, texts } from '../helpers/serve.js';
 /** The value an execute_code returned (the text before any console block), parsed. */
 async function run(served: Served, code: string): Promise<{ value: unknown; text: string; isError: boolean }> {
   const result = await served.client.callTool({ name: 'execute_code', arguments: { code } });
-  const text = texts(result).join('\n');
+  const text = texts(result)
+    .filter((block) => !block.startsWith('tools: '))
+    .join('\n');
   const json = text.split('\nconsole:')[0]!;
   let value: unknown;
   try {

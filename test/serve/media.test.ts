@@ -39,6 +39,8 @@ describe('execute_code: media in the value', () => {
       { type: 'text', text: `{"n":2,"shot":"[image 1: image/png, ${kb} KB]"}` },
       { type: 'image', data: MCP_TINY_IMAGE, mimeType: 'image/png' },
       { type: 'text', text: 'console:\nblocks 3' },
+      // What the script could call: the tools its imports name.
+      { type: 'text', text: 'tools: everything.get-tiny-image' },
     ]);
   });
 });
@@ -56,7 +58,7 @@ describe('execute_code: sandbox.maxMediaBytes from runbyte.json', () => {
     const code =
       "import { getTinyImage } from './servers/everything';\nconst blocks = await getTinyImage({});\nreturn blocks.find((block: { type: string }) => block.type === 'image');";
     const result = (await capped.client.callTool({ name: 'execute_code', arguments: { code } })) as { content: { type: string; text?: string }[] };
-    expect(result.content.map((block) => block.type)).toEqual(['text']);
+    expect(result.content.map((block) => block.type)).toEqual(['text', 'text']);
     expect(result.content[0]!.text).toMatch(/^"\[image 1: image\/png, \d+ KB: not sent, over sandbox\.maxMediaBytes\]"$/);
   });
 });

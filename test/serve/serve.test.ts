@@ -128,7 +128,7 @@ describe('serve over streamable HTTP', () => {
     );
     for (const { i, j, result } of results.flat()) {
       expect(result.isError).toBeFalsy();
-      expect(texts(result)).toEqual([JSON.stringify({ i, j }), `console:\nclient ${i} run ${j}`]);
+      expect(texts(result)).toEqual([JSON.stringify({ i, j }), `console:\nclient ${i} run ${j}`, 'tools: filesystem.list_allowed_directories']);
     }
   });
 });
