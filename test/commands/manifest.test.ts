@@ -14,10 +14,12 @@ describe('oclif.manifest.json', () => {
     await plugin.load();
     expect(JSON.parse(committed)).toEqual(JSON.parse(JSON.stringify(plugin.manifest)));
     expect(Object.keys(plugin.manifest.commands).sort()).toEqual([
+      'audit',
       'auth:login',
       'auth:logout',
       'auth:status',
       'call',
+      'diff',
       'generate',
       'import',
       'list',
