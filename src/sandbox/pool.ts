@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { messageOf } from '../shared/errors.js';
 import { sourceHooksBootstrap } from '../shared/source-hooks.js';
-import type { FromWorker, ToWorker, WorkerData } from './protocol.js';
+import type { FromWorker, HostCall, HostResult, ToWorker, WorkerData } from './protocol.js';
 import { cancelledOutcome, type SandboxOptions, type SandboxOutcome } from './types.js';
 
 /** How long after its deadline a worker that has not answered is terminated. */
@@ -45,6 +45,8 @@ interface Slot {
   cancelWord: Int32Array;
   /** Settles when the worker is ready, or has failed to start. */
   ready: Promise<void>;
+  /** Answers of the current run not yet sent: every one that settles in a turn of the event loop goes in one message. */
+  answers: HostResult[];
 }
 
 export interface PoolOptions {
@@ -153,6 +155,7 @@ export class SandboxPool {
       cancelling: false,
       cancelWord,
       ready: new Promise((resolve) => (markReady = resolve)),
+      answers: [],
     };
     this.slots.add(slot);
     worker.on('message', (message: FromWorker) => this.onMessage(slot, message, markReady));
@@ -167,6 +170,7 @@ export class SandboxPool {
     slot.job = job;
     slot.runId = runId;
     slot.cancelling = false;
+    slot.answers = [];
     slot.worker.ref();
     const { limits, filename, maxLogChars, host } = job.options;
     slot.hardTimer = setTimeout(
@@ -205,31 +209,42 @@ export class SandboxPool {
     }
     // A call the guest made before it heard of the cancel is never invoked.
     if (slot.cancelling) return;
-    this.callHost(slot, slot.job, message);
+    for (const call of message.calls) this.callHost(slot, slot.job, message.runId, call);
   }
 
-  private callHost(slot: Slot, job: Job, message: Extract<FromWorker, { type: 'call' }>): void {
-    const { runId, callId, name, args } = message;
+  private callHost(slot: Slot, job: Job, runId: number, call: HostCall): void {
+    const { callId, name, argsJson } = call;
     const fn = Object.hasOwn(job.options.host, name) ? job.options.host[name] : undefined;
-    const answer = (reply: ToWorker) => {
+    const answer = (result: HostResult) => {
       // A late answer for a run that has ended (or a worker that is gone) is dropped.
-      if (slot.state === 'busy' && slot.runId === runId && !slot.cancelling) slot.worker.postMessage(reply);
+      if (slot.state !== 'busy' || slot.runId !== runId || slot.cancelling) return;
+      // Sent once this turn of the event loop is over, with every other answer that settled in it.
+      if (slot.answers.length === 0) setImmediate(() => this.sendAnswers(slot, runId));
+      slot.answers.push(result);
     };
     void (async () => {
       if (!fn) throw new Error(`no host function named ${name}`);
-      return fn(...args);
+      return fn(...(JSON.parse(argsJson) as unknown[]));
     })().then(
       (value) => {
         let json: string | undefined;
         try {
           json = JSON.stringify(value);
         } catch (error) {
-          return answer({ type: 'result', runId, callId, ok: false, message: `the host function's value is not JSON: ${messageOf(error)}` });
+          return answer({ callId, ok: false, message: `the host function's value is not JSON: ${messageOf(error)}` });
         }
-        answer({ type: 'result', runId, callId, ok: true, json });
+        answer({ callId, ok: true, json });
       },
-      (error: unknown) => answer({ type: 'result', runId, callId, ok: false, message: shortMessage(error) }),
+      (error: unknown) => answer({ callId, ok: false, message: shortMessage(error) }),
     );
+  }
+
+  private sendAnswers(slot: Slot, runId: number): void {
+    // The run has ended (its answers were dropped with it at the next dispatch): nothing of it is sent.
+    if (slot.runId !== runId) return;
+    const results = slot.answers;
+    slot.answers = [];
+    if (results.length > 0 && slot.state === 'busy' && !slot.cancelling) slot.worker.postMessage({ type: 'results', runId, results } satisfies ToWorker);
   }
 
   private onCrash(slot: Slot, error: Error, markReady: () => void): void {

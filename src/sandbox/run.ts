@@ -53,6 +53,32 @@ export class EncodedJson {
 
 type Failure = { ok: false; kind: 'runtime' | 'timeout' | 'memory' | 'cancelled'; message: string; stack?: string };
 
+/**
+ * Where a worker's host calls go (worker.ts): the guest's JSON text of the arguments as it is, so
+ * it is parsed once, where the host function runs, instead of parsed here and cloned across.
+ */
+export type HostBridge = (name: string, argsJson: string) => Promise<unknown>;
+
+/**
+ * A fresh instance with its runtime and context made and the guest half (guest.ts) parsed, but not
+ * yet installed: what a worker makes while idle for its next run (worker.ts), so a run starts at
+ * installing its console, timers and host functions. Never one that ran anything.
+ */
+export interface PreparedGuest {
+  instance: QuickJsInstance;
+  rt: QuickJSRuntime;
+  ctx: QuickJSContext;
+  /** guest.ts `installGuest`, evaluated. */
+  install: QuickJSHandle;
+}
+
+/** Makes the runtime and context of a fresh instance and evaluates the guest half in it. */
+export function prepareGuest(instance: QuickJsInstance): PreparedGuest {
+  const rt = instance.module.newRuntime();
+  const ctx = rt.newContext();
+  return { instance, rt, ctx, install: ctx.unwrapResult(ctx.evalCode(GUEST_SOURCE, GUEST_FILE, { type: 'global' })) };
+}
+
 /** How a run is told it is cancelled besides `options.signal` (the worker's shared cancel word, worker.ts). */
 export interface CancelProbe {
   /** Read by the interrupt handler, so it must be cheap; true once the run is cancelled. */
@@ -83,6 +109,8 @@ export class Run {
   private droppedLogs = 0;
   /** Host calls in flight, by their guest id (guest.ts keeps their promises). */
   private readonly calls = new Set<number>();
+  /** Answers waiting for the host turn that settles them all (settleCall). */
+  private settling: { id: number; ok: boolean; payload: unknown }[] = [];
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private rt?: QuickJSRuntime;
   private ctx?: QuickJSContext;
@@ -105,12 +133,23 @@ export class Run {
   private finished = false;
   private report: (outcome: SandboxOutcome) => void = () => {};
 
+  private readonly instance: QuickJsInstance;
+  private prepared?: PreparedGuest;
+
+  /** `from`: a fresh instance, or one prepared ahead (prepareGuest); either is used for this run only. */
   constructor(
-    private readonly instance: QuickJsInstance,
+    from: QuickJsInstance | PreparedGuest,
     private readonly options: SandboxOptions,
     private readonly probe?: CancelProbe,
+    private readonly bridge?: HostBridge,
   ) {
-    this.heap = instance.heap;
+    if ('install' in from) {
+      this.prepared = from;
+      this.instance = from.instance;
+    } else {
+      this.instance = from;
+    }
+    this.heap = this.instance.heap;
     this.filename = options.filename ?? DEFAULT_FILENAME;
     this.maxLogChars = Math.max(0, options.maxLogChars ?? DEFAULT_MAX_LOG_CHARS);
     this.maxValueChars = Math.max(0, options.limits.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS);
@@ -147,14 +186,12 @@ export class Run {
   }
 
   private setUp(): QuickJSContext {
-    const rt = this.instance.module.newRuntime();
+    const { rt, ctx, install } = this.prepared ?? prepareGuest(this.instance);
+    this.prepared = undefined;
     this.rt = rt;
+    this.ctx = ctx;
     rt.setMaxStackSize(this.options.limits.stackBytes ?? DEFAULT_STACK_BYTES);
     rt.setInterruptHandler(() => this.shouldInterrupt());
-    const ctx = rt.newContext();
-    this.ctx = ctx;
-
-    const install = ctx.unwrapResult(ctx.evalCode(GUEST_SOURCE, GUEST_FILE, { type: 'global' }));
     const natives = this.newNatives(ctx);
     const config: GuestConfig = {
       hostNames: Object.keys(this.options.host),
@@ -291,55 +328,81 @@ export class Run {
     const fn = Object.hasOwn(this.options.host, name) ? this.options.host[name] : undefined;
     // guest.ts refuses longer arguments; the host copies at most that much all the same.
     const args = this.copyString(argsHandle, this.maxArgChars);
+    const bridge = this.bridge;
     // Started now, settled in a later turn: many calls from one `Promise.all` run concurrently.
     void (async () => {
       if (!fn) throw new Error(`no host function named ${name}`);
       if (!args || args.length > args.text.length) throw new Error(`the arguments of this call could not be copied out of the sandbox`);
-      return fn(...(JSON.parse(args.text) as unknown[]));
+      return bridge ? bridge(name, args.text) : fn(...(JSON.parse(args.text) as unknown[]));
     })().then(
       (value) => this.settleCall(id, true, value),
       (error: unknown) => this.settleCall(id, false, error),
     );
   }
 
+  /**
+   * Queues host call `id`'s answer. Answers that arrive together (a `Promise.all` of calls, a batch
+   * from the main thread) are settled in one host turn, with one pass of the guest's jobs after
+   * them all, instead of a turn each.
+   */
   private settleCall(id: number, ok: boolean, payload: unknown): void {
     // After the end, the late answer is dropped.
     if (this.finished) return;
+    this.settling.push({ id, ok, payload });
+    if (this.settling.length === 1) queueMicrotask(() => this.settleQueued());
+  }
+
+  private settleQueued(): void {
+    const answers = this.settling;
+    this.settling = [];
     this.hostTurn(() => {
-      const ctx = this.ctx!;
-      let json: string | undefined;
-      let rejection: string | undefined;
-      if (ok) {
-        try {
-          // A worker's host function hands over the JSON the main thread already encoded.
-          json = payload instanceof EncodedJson ? payload.json : JSON.stringify(payload);
-        } catch (error) {
-          rejection = `the host function's value is not JSON: ${messageOf(error)}`;
-        }
-      } else {
-        rejection = messageOf(payload);
-      }
-      let value: QuickJSHandle | undefined;
-      if (rejection !== undefined) {
-        value = ctx.newString(rejection.length > CHUNK_CHARS ? `${rejection.slice(0, CHUNK_CHARS)}…` : rejection);
-      } else {
-        // A value larger than the whole heap cannot fit (a QuickJS string takes a byte a char at least).
-        if (json !== undefined && json.length > this.instance.maxBytes) return this.finish(this.outOfMemory());
-        value = json === undefined ? ctx.undefined : this.newChunked(ctx, json);
-        if (!value) return; // the heap ran out while copying: hostTurn ends the run
-      }
-      const idHandle = ctx.newNumber(id);
-      const settled = this.heap.asGuest(() =>
-        ctx.callFunction(this.settleHandle!, ctx.undefined, idHandle, rejection === undefined ? ctx.true : ctx.false, value),
-      );
-      idHandle.dispose();
-      value.dispose();
-      // Settled: `check` no longer waits for it.
-      this.calls.delete(id);
-      if (settled.error) return this.fail(settled.error);
-      settled.value.dispose();
+      for (const { id, ok, payload } of answers) if (!this.settleOne(id, ok, payload)) return;
       this.pump();
     });
+  }
+
+  /** Hands one answer to the guest; false when that ended the run. */
+  private settleOne(id: number, ok: boolean, payload: unknown): boolean {
+    if (this.finished) return false;
+    const ctx = this.ctx!;
+    let json: string | undefined;
+    let rejection: string | undefined;
+    if (ok) {
+      try {
+        // A worker's host function hands over the JSON the main thread already encoded.
+        json = payload instanceof EncodedJson ? payload.json : JSON.stringify(payload);
+      } catch (error) {
+        rejection = `the host function's value is not JSON: ${messageOf(error)}`;
+      }
+    } else {
+      rejection = messageOf(payload);
+    }
+    let value: QuickJSHandle | undefined;
+    if (rejection !== undefined) {
+      value = ctx.newString(rejection.length > CHUNK_CHARS ? `${rejection.slice(0, CHUNK_CHARS)}…` : rejection);
+    } else {
+      // A value larger than the whole heap cannot fit (a QuickJS string takes a byte a char at least).
+      if (json !== undefined && json.length > this.instance.maxBytes) {
+        this.finish(this.outOfMemory());
+        return false;
+      }
+      value = json === undefined ? ctx.undefined : this.newChunked(ctx, json);
+      if (!value) return false; // the heap ran out while copying: hostTurn ends the run
+    }
+    const idHandle = ctx.newNumber(id);
+    const settled = this.heap.asGuest(() =>
+      ctx.callFunction(this.settleHandle!, ctx.undefined, idHandle, rejection === undefined ? ctx.true : ctx.false, value),
+    );
+    idHandle.dispose();
+    value.dispose();
+    // Settled: `check` no longer waits for it.
+    this.calls.delete(id);
+    if (settled.error) {
+      this.fail(settled.error);
+      return false;
+    }
+    settled.value.dispose();
+    return !this.heap.exhausted;
   }
 
   /** A guest string, or an array of pieces for long text (guest.ts `Chunked`). */
@@ -556,13 +619,22 @@ export class Run {
       });
     }
     this.report({ ...ending, logs: this.logs });
-    this.teardown();
+    // Freed once the outcome is on its way (the awaiting code runs first): not part of the run's time.
+    setImmediate(() => this.teardown());
   }
 
   /** Frees the guest: its handles before the runtime; never an instance that trapped (docs/decisions.md, trap 4). */
   private teardown(): void {
     if (this.crashed) return;
     this.calls.clear();
+    // Ended before it started (cancelled at once): the prepared guest was never set up.
+    if (this.prepared) {
+      const { rt, ctx, install } = this.prepared;
+      this.prepared = undefined;
+      quietly(() => install.dispose());
+      this.ctx = ctx;
+      this.rt = rt;
+    }
     const handles = [this.main, this.startHandle, this.fireHandle, this.sliceHandle, this.settleHandle, this.showHandle];
     for (const handle of handles) {
       if (handle?.alive) quietly(() => handle.dispose());
