@@ -47,6 +47,8 @@ interface Slot {
   ready: Promise<void>;
   /** Answers of the current run not yet sent: every one that settles in a turn of the event loop goes in one message. */
   answers: HostResult[];
+  /** Host calls of the current run started and not yet answered. */
+  outstanding: number;
 }
 
 export interface PoolOptions {
@@ -156,6 +158,7 @@ export class SandboxPool {
       cancelWord,
       ready: new Promise((resolve) => (markReady = resolve)),
       answers: [],
+      outstanding: 0,
     };
     this.slots.add(slot);
     worker.on('message', (message: FromWorker) => this.onMessage(slot, message, markReady));
@@ -171,6 +174,7 @@ export class SandboxPool {
     slot.runId = runId;
     slot.cancelling = false;
     slot.answers = [];
+    slot.outstanding = 0;
     slot.worker.ref();
     const { limits, filename, maxLogChars, host } = job.options;
     slot.hardTimer = setTimeout(
@@ -209,6 +213,7 @@ export class SandboxPool {
     }
     // A call the guest made before it heard of the cancel is never invoked.
     if (slot.cancelling) return;
+    slot.outstanding += message.calls.length;
     for (const call of message.calls) this.callHost(slot, slot.job, message.runId, call);
   }
 
@@ -218,9 +223,12 @@ export class SandboxPool {
     const answer = (result: HostResult) => {
       // A late answer for a run that has ended (or a worker that is gone) is dropped.
       if (slot.state !== 'busy' || slot.runId !== runId || slot.cancelling) return;
-      // Sent once this turn of the event loop is over, with every other answer that settled in it.
-      if (slot.answers.length === 0) setImmediate(() => this.sendAnswers(slot, runId));
+      slot.outstanding -= 1;
       slot.answers.push(result);
+      // The run waits on nothing else (code calling tools one after another): sent at once. Else
+      // once this turn of the event loop is over, with every other answer that settled in it.
+      if (slot.outstanding === 0) this.sendAnswers(slot, runId);
+      else if (slot.answers.length === 1) setImmediate(() => this.sendAnswers(slot, runId));
     };
     void (async () => {
       if (!fn) throw new Error(`no host function named ${name}`);
