@@ -15,12 +15,12 @@ export interface SearchRequest {
   detail?: Detail;
   /** Only this server's tools. */
   server?: string;
-  /** How many tools at most; default 20 names, 10 summaries or 3 whole tools, at most MAX_LIMIT. */
+  /** How many tools at most; default 20 names, 5 summaries or 3 whole tools, at most MAX_LIMIT. */
   limit?: number;
 }
 
 export const MAX_LIMIT = 50;
-const DEFAULT_LIMIT: Record<Detail, number> = { name: 20, summary: 10, full: 3 };
+const DEFAULT_LIMIT: Record<Detail, number> = { name: 20, summary: 5, full: 3 };
 const LOCK = 'runbyte.lock.json';
 
 /** A request the agent can correct (an unknown server, a query with no words): said in one sentence. */
@@ -79,6 +79,11 @@ export class ToolCatalog {
     const lines = docs.map((doc) => (doc.fn === camelCase(doc.tool).text ? `${doc.server}.${doc.tool}` : `${doc.server}.${doc.tool} (${doc.fn})`));
     const best = docs.filter((doc, i) => docs.findIndex((other) => other.server === doc.server) === i);
     return [...lines, '', ...importLines(best)].join('\n');
+  }
+
+  /** Builds the index ahead of the first search (serve's start), so that one answers at once. */
+  async warm(): Promise<void> {
+    await this.current();
   }
 
   /** The index for the lock as it is now: built once per version of the lock. */

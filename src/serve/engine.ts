@@ -298,9 +298,11 @@ export class Engine {
   /**
    * Type-checks and bundles a script that imports every server, in the background and in every
    * compiler: the first agent's execution then finds the whole SDK parsed and every stage warm.
+   * Builds search_tools' index too (reading every tool file: ~0.2 s for 1,117 tools).
    */
   prime(): void {
     void this.executor.prime("import * as servers from './servers';\nreturn Object.keys(servers).length;").catch(() => undefined);
+    void this.catalog.warm().catch(() => undefined);
   }
 
   /**
