@@ -25,8 +25,10 @@ const GOALS = {
   sizeRatio: 1.0,
   warmTrivialMs: 15,
   perCallRatio: 1.2,
-  parallelMs: 100,
+  parallelMs: 80,
   tokenReduction: 0.99,
+  searchReduction: 0.995,
+  searchMs: 5,
   fixedChars: 1500,
 };
 
@@ -330,6 +332,38 @@ function tableRows(r) {
     rows.push({
       note: `listing that server without descriptions (${total.withoutDescriptions.listingTokens} tokens) instead: (b) ${total.withoutDescriptions.tokens.toLocaleString('en-US')} tokens, ${pct(total.withoutDescriptions.reduction)} below (a)`,
     });
+    const search = total.search;
+    if (search) {
+      const totalName = `${total.label}, ${total.tools.toLocaleString('en-US')} tools`;
+      rows.push({ label: `${totalName}: (b) with search_tools in place of the listings`, median: search.tokens, unit: 'tokens', digits: 0 });
+      rows.push({
+        label: `${totalName}: that (b) below (a) by`,
+        median: pct(search.reduction),
+        goal: `>= ${GOALS.searchReduction * 100}%`,
+        pass: search.reduction >= GOALS.searchReduction,
+      });
+      rows.push({ note: `(b) = fixed ${tokens.fixed.tokens} + ${search.steps.map((step) => `${step.call} ${step.tokens}`).join(' + ')}` });
+      rows.push({
+        label: `${totalName}: (b) with two search_tools detail "full" (no reads)`,
+        median: search.full.tokens,
+        unit: 'tokens',
+        digits: 0,
+      });
+      rows.push({
+        label: `${totalName}: that (b) below (a) by`,
+        median: pct(search.full.reduction),
+        goal: `>= ${GOALS.searchReduction * 100}%`,
+        pass: search.full.reduction >= GOALS.searchReduction,
+      });
+      rows.push(
+        stat(`search_tools over ${total.tools.toLocaleString('en-US')} tools, warm (summary, 10 queries x 3)`, search.warmMs, {
+          digits: 3,
+          goal: `< ${GOALS.searchMs} ms`,
+          pass: search.warmMs.median < GOALS.searchMs,
+        }),
+      );
+      rows.push({ note: `first search (reads the lock and every tool file, builds the index): ${search.coldMs} ms` });
+    }
     const files = tokens.toolFileVsDefinition;
     rows.push({
       label: `tool file / its JSON definition, median of ${files.tools} GitHub tools`,

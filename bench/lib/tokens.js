@@ -1,10 +1,11 @@
 // tokens section: what enters the model's context with a traditional MCP client versus runbyte.
 // Counted with gpt-tokenizer's o200k_base encoding (GPT-4o's), a proxy for any given model's
 // tokenizer: absolute counts differ between models, the ratios much less.
+import { performance } from 'node:perf_hooks';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { githubCorpus } from '../codegen.js';
 import { loadProjectConfig, project, servers } from './projects.js';
-import { median, round } from './stats.js';
+import { median, round, summarize } from './stats.js';
 
 export const ENCODING = 'o200k_base';
 export { countTokens };
@@ -43,7 +44,23 @@ const SCENARIOS = [
     servers: () => ({ github: servers.github(), synthetic: servers.synthetic(1000) }),
     listServer: 'github',
     read: ['github/listIssues.ts', 'github/createIssue.ts'],
+    // The same task with search_tools in place of the listing: one search, then the two files.
+    search: { query: 'list or create issues' },
   },
+];
+
+/** Warm search_tools queries timed over the 1,117-tool SDK (each a different question an agent asks). */
+const SEARCH_QUERIES = [
+  'open a pull request',
+  'list issues',
+  'create an issue with labels',
+  'read a file from a repository',
+  'star a repository',
+  'search code',
+  'merge a pull request',
+  'add a comment to an issue',
+  'list workflow runs',
+  'get my user profile',
 ];
 
 /**
@@ -55,6 +72,7 @@ export async function benchTokens({ modelSees, workflow }) {
   const { generateWith } = await import('../../dist/generate/index.js');
   const { Vfs } = await import('../../dist/vfs/index.js');
   const { toolIdentifiers } = await import('../../dist/codegen/index.js');
+  const { ToolCatalog } = await import('../../dist/search/index.js');
 
   const fixedJson = JSON.stringify({ tools: modelSees.tools });
   const fixed = {
@@ -98,6 +116,40 @@ export async function benchTokens({ modelSees, workflow }) {
     const plainTask = taskTokens - steps[1].tokens + plainListing;
     const traditional = countTokens(traditionalJson);
     const runbyte = fixed.tokens + taskTokens;
+    let search;
+    if (scenario.search) {
+      // search_tools as serve answers it (the engine's catalog over the generated folder).
+      const catalog = new ToolCatalog(config.outDir);
+      const started = performance.now();
+      const found = await catalog.search({ query: scenario.search.query });
+      const coldMs = performance.now() - started;
+      const searchStep = { call: `search_tools "${scenario.search.query}"`, text: found };
+      searchStep.tokens = countTokens(found);
+      const reads = steps.slice(2);
+      const withSearch = fixed.tokens + searchStep.tokens + reads.reduce((sum, step) => sum + step.tokens, 0);
+      // detail "full" for the two tools instead of the search and the two reads.
+      const full = await Promise.all(
+        ['list issues', 'create an issue'].map(async (query) => countTokens(await catalog.search({ query, detail: 'full', limit: 1 }))),
+      );
+      const withFull = fixed.tokens + full.reduce((sum, tokens) => sum + tokens, 0);
+      const warm = [];
+      for (let pass = 0; pass < 3; pass++) {
+        for (const query of SEARCH_QUERIES) {
+          const at = performance.now();
+          await catalog.search({ query, detail: 'summary' });
+          warm.push(performance.now() - at);
+        }
+      }
+      search = {
+        query: scenario.search.query,
+        tokens: withSearch,
+        steps: [searchStep, ...reads].map(({ call, text, tokens }) => ({ call, chars: text.length, tokens })),
+        reduction: 1 - withSearch / countTokens(traditionalJson),
+        full: { tokens: withFull, reduction: 1 - withFull / countTokens(traditionalJson) },
+        coldMs: round(coldMs, 1),
+        warmMs: summarize(warm, 3),
+      };
+    }
     scenarios[scenario.key] = {
       label: scenario.label,
       servers: listed.tools.length,
@@ -106,6 +158,7 @@ export async function benchTokens({ modelSees, workflow }) {
       runbyte: { tokens: runbyte, fixed: fixed.tokens, task: taskTokens, steps: steps.map(({ call, text, tokens }) => ({ call, chars: text.length, tokens })) },
       reduction: 1 - runbyte / traditional,
       withoutDescriptions: { listingTokens: plainListing, tokens: fixed.tokens + plainTask, reduction: 1 - (fixed.tokens + plainTask) / traditional },
+      ...(search ? { search } : {}),
     };
 
     // Each generated tool file against its tool's definition (the GitHub corpus, all 117 tools).
