@@ -76,3 +76,35 @@ describe('search_tools over 1,126 tools', () => {
     expect(await search({ query: 'xylophone' })).toEqual({ isError: false, text: expect.stringMatching(/^no tool matches "xylophone"/) });
   });
 });
+
+/** search_tools follows live tools: a server's list_changed regenerates its files and the lock, and the next search sees them. */
+describe('search_tools and live tools', () => {
+  let served: Served;
+  const found = async (query: string) => {
+    const result = await served.client.callTool({ name: 'search_tools', arguments: { query, detail: 'name', server: 'faults' } });
+    return texts(result).join('\n');
+  };
+  const within = async (ms: number, check: () => Promise<boolean>) => {
+    const started = Date.now();
+    while (!(await check())) {
+      if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    const dir = tempProject({ mcpServers: { faults: { command: process.execPath, args: [join(REPO, 'test/fixtures/servers/faults.js')] } } }, 'search-live');
+    served = await serveStdio(dir);
+  }, 60_000);
+  afterAll(() => served?.close());
+
+  it('finds a tool added at run time, and no longer one removed', async () => {
+    expect(await found('summon dragon')).toMatch(/^no tool matches/);
+    const run = (code: string) => served.client.callTool({ name: 'execute_code', arguments: { code } });
+    expect(texts(await run("import { addTool } from './servers/faults';\nreturn await addTool({ name: 'summon_dragon' });"))[0]).toBe('"added summon_dragon"');
+    await within(3000, async () => (await found('summon dragon')).startsWith('faults.summon_dragon\n'));
+    expect(await found('summon dragon')).toContain("import { summonDragon } from './servers/faults';");
+    await run("import { removeTool } from './servers/faults';\nreturn await removeTool({ name: 'summon_dragon' });");
+    await within(3000, async () => !(await found('summon dragon')).includes('summon_dragon'));
+  });
+});
