@@ -5,7 +5,7 @@
  */
 import { RunbyteError } from '../shared/errors.js';
 import { shortHash, stableStringify } from '../shared/json.js';
-import type { ServerTools, ToolSpec } from '../shared/tool-spec.js';
+import type { ResultType, ServerTools, ToolSpec } from '../shared/tool-spec.js';
 import { commentLine, docText, parseStringLiteral, stringLiteral, visibleJson } from './escape.js';
 import { compareStrings } from '../shared/values.js';
 import { chooseNames, hashedName, namespaceIdentifier, namespaceIdentifiers, pascalCase, type NameChoice } from './naming.js';
@@ -74,7 +74,7 @@ export function generateServer(input: ServerTools): { files: GeneratedFile[]; su
   const exports: { fn: string; statement: Statement }[] = [];
   for (const tool of tools) {
     const choice = names.get(tool.name) as NameChoice;
-    const file = toolFile(server, tool, choice, allocate);
+    const file = toolFile(server, tool, choice, allocate, tool.outputSchema === undefined ? input.resultTypes?.[tool.name] : undefined);
     files.push({ path: file.path, text: file.text });
     exports.push({ fn: choice.identifier, statement: reExport(`./${choice.identifier}.js`, [choice.identifier], file.types) });
     summaries.push({
@@ -116,15 +116,23 @@ function uniqueTools(tools: ToolSpec[]): ToolSpec[] {
   });
 }
 
-function toolFile(server: string, tool: ToolSpec, choice: NameChoice, allocate: NameAllocator): { path: string; text: string; types: string[] } {
+function toolFile(
+  server: string,
+  tool: ToolSpec,
+  choice: NameChoice,
+  allocate: NameAllocator,
+  supplied?: ResultType,
+): { path: string; text: string; types: string[] } {
   const fn = choice.identifier;
   const prefix = pascalCase(fn);
   const argsName = `${prefix}Args`;
   const resultName = `${prefix}Result`;
   const converter = new SchemaConverter(prefix, tool.name, allocate);
   converter.convertRoot(tool.inputSchema, argsName, 'input');
-  const declared = tool.outputSchema !== undefined;
-  if (declared) converter.convertRoot(tool.outputSchema as NonNullable<ToolSpec['outputSchema']>, resultName, 'output');
+  // The server's outputSchema, else a type runbyte.json gives or one learned from real results.
+  const resultSchema = tool.outputSchema ?? supplied?.schema;
+  const declared = resultSchema !== undefined;
+  if (declared) converter.convertRoot(resultSchema, resultName, 'output');
   const { roots, defs } = converter.namedTypes();
   const lookup = (name: string): TypeNode | undefined => converter.lookup(name);
 
@@ -145,7 +153,7 @@ function toolFile(server: string, tool: ToolSpec, choice: NameChoice, allocate: 
     printDeclaration(argsName, args.node, args.doc),
     // Without an outputSchema the function returns `Promise<Untyped>`, the runtime's documented
     // loose type, which says so itself: no alias, no comment (every file would pay for them).
-    ...(declared ? [printDeclaration(resultName, roots[1].node, roots[1].doc)] : []),
+    ...(declared ? [printDeclaration(resultName, roots[1].node, [supplied?.note, roots[1].doc].filter(Boolean).join('\n\n'))] : []),
     exportedFunction({
       name: fn,
       doc: functionDoc(tool, choice),

@@ -23,6 +23,11 @@ export default class Generate extends RunbyteCommand {
     server: Flags.string({ char: 's', description: 'regenerate only this server (repeatable)', multiple: true }),
     check: Flags.boolean({ description: 'write nothing; exit 1 naming each file that would change' }),
     prune: Flags.boolean({ description: 'allow removing every server, or more than half of the SDK files (refused without it)' }),
+    learned: Flags.boolean({
+      description: 'type tools without an outputSchema from the shapes of their real results (.runbyte/shapes); --no-learned leaves them Untyped',
+      default: true,
+      allowNo: true,
+    }),
     watch: Flags.boolean({
       char: 'w',
       description: 'keep running: regenerate when the config file changes or a server sends tools/list_changed',
@@ -40,6 +45,7 @@ export default class Generate extends RunbyteCommand {
       servers: flags.server,
       check: flags.check,
       refuseMassRemoval: !flags.prune,
+      learned: flags.learned,
     });
     const stale = report.diff.added.length + report.diff.changed.length + report.diff.removed.length;
     if (report.failures.length > 0 || (report.check && stale > 0)) process.exitCode = 1;

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { RunbyteError } from '../shared/errors.js';
+import type { JsonSchema } from '../shared/tool-spec.js';
 import { closest } from '../shared/suggest.js';
 import {
   configSchema,
@@ -108,6 +109,8 @@ export function parseConfig(text: string, path: string, env: NodeJS.ProcessEnv =
     outDir: resolve(dir, expand(raw.outDir ?? 'generated', 'outDir')),
     workspaceDir: resolve(dir, expand(raw.workspaceDir ?? '.runbyte/workspace', 'workspaceDir')),
     locked: raw.locked ?? false,
+    outputSchemas: (raw.outputSchemas ?? {}) as Record<string, JsonSchema>,
+    shapesDir: join(dir, '.runbyte', 'shapes'),
     policy: raw.policy ?? {},
     audit:
       raw.audit === false

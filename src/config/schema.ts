@@ -141,6 +141,12 @@ export const configSchema = z
         { error: 'expected false, or an object with path, arguments and maxMb' },
       )
       .optional(),
+    // Result types by hand for tools whose server declares none (README.md, "Learned result types").
+    outputSchemas: z
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*\..+$/), z.union([z.boolean(), z.record(z.string(), z.unknown())]), {
+        error: (issue) => (issue.code === 'invalid_key' ? 'expected "<server>.<tool>" keys' : 'expected an object of "<server>.<tool>": <JSON Schema>'),
+      })
+      .optional(),
     ...ignored(IGNORED_TOP_KEYS),
   })
   .superRefine((config, ctx) => {

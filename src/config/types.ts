@@ -1,3 +1,5 @@
+import type { JsonSchema } from '../shared/tool-spec.js';
+
 /** A downstream server, validated and with every `${VAR}` expanded and every path absolute. */
 export type ServerConfig = StdioServerConfig | RemoteServerConfig;
 
@@ -46,6 +48,10 @@ export interface RunbyteConfig {
   disabledServers?: string[];
   outDir: string;
   workspaceDir: string;
+  /** `outputSchemas`: `"<server>.<tool>"` → the JSON Schema of its result, for tools whose server declares none. */
+  outputSchemas?: Record<string, JsonSchema>;
+  /** Where the shapes of real results are kept (`.runbyte/shapes` beside the config). */
+  shapesDir?: string;
   /** `locked`: serve the SDK on disk as reviewed; tools that differ from the lock are not callable. */
   locked?: boolean;
   /** `policy`: `"<server>.<tool pattern>"` → what a script that imports such a tool gets, as written. */

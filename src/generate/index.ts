@@ -5,6 +5,8 @@ import type { RunbyteConfig } from '../config/index.js';
 import { applySdk, diffSdk, ownedFiles, readServerFiles, runtimeFile, type SdkDiff } from '../emit/files.js';
 import { Hub, hubOptions, type ServerFailure } from '../hub/index.js';
 import { RunbyteError } from '../shared/errors.js';
+import type { ResultType, ServerTools } from '../shared/tool-spec.js';
+import { seen, ShapeStore, toSchema } from '../shapes/index.js';
 import { GENERATOR } from '../shared/version.js';
 
 export { type FilePatch, sdkPatches } from './diff.js';
@@ -23,6 +25,11 @@ export interface GenerateOptions {
   servers?: string[];
   /** Write nothing; report what would change. */
   check?: boolean;
+  /**
+   * Type the results of tools without an outputSchema from the shapes of real results
+   * (`.runbyte/shapes/`); default true. runbyte.json's `outputSchemas` apply either way.
+   */
+  learned?: boolean;
   /**
    * Refuse, writing nothing, a write that would remove every server of the SDK or more than half
    * of the files under `servers/` (`generate` without `--prune`). Off for serve and `--watch`,
@@ -94,8 +101,10 @@ export async function generateWith(
   const files: GeneratedFile[] = [await runtimeFile()];
   const summaries = new Map<string, ServerSummary>();
   for (const name of selected) {
-    const tools = byName.get(name);
-    if (!tools) continue;
+    const listedTools = byName.get(name);
+    if (!listedTools) continue;
+    const types = await resultTypes(config, listedTools, options.learned !== false);
+    const tools = types ? { ...listedTools, resultTypes: types } : listedTools;
     const generated = codegen.generateServer(tools);
     files.push(...generated.files);
     summaries.set(name, generated.summary);
@@ -140,6 +149,31 @@ export async function generateWith(
     };
   });
   return { outDir, check: options.check ?? false, servers, diff, failures, drift, files };
+}
+
+/**
+ * The result types runbyte supplies for a server's tools that have no outputSchema: runbyte.json's
+ * `outputSchemas` first, else (when `learned`) the shapes recorded from their real results.
+ */
+async function resultTypes(config: RunbyteConfig, listed: ServerTools, learned: boolean): Promise<Record<string, ResultType> | undefined> {
+  const shapes = learned && config.shapesDir ? await new ShapeStore(config.shapesDir).read(listed.server) : {};
+  const types: Record<string, ResultType> = {};
+  for (const tool of listed.tools) {
+    if (tool.outputSchema !== undefined) continue;
+    const given = config.outputSchemas?.[`${listed.server}.${tool.name}`];
+    if (given !== undefined) {
+      types[tool.name] = { schema: given, note: 'Typed by runbyte.json "outputSchemas"; the server declares no outputSchema.' };
+      continue;
+    }
+    const shape = Object.hasOwn(shapes, tool.name) ? shapes[tool.name] : undefined;
+    if (!shape) continue;
+    const results = seen(shape);
+    types[tool.name] = {
+      schema: toSchema(shape),
+      note: `Learned from ${results} ${results === 1 ? 'result' : 'results'}; the server declares no outputSchema.`,
+    };
+  }
+  return Object.keys(types).length > 0 ? types : undefined;
 }
 
 /**

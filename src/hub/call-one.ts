@@ -1,12 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { findServer, type RunbyteConfig } from '../config/index.js';
-import { typescript } from '../check/typescript.js';
 import { messageOf, RunbyteError } from '../shared/errors.js';
 import { didYouMean } from '../shared/suggest.js';
-import type { JsonSchema, ToolCallResult } from '../shared/tool-spec.js';
+import type { JsonSchema } from '../shared/tool-spec.js';
+import { ShapeStore } from '../shapes/index.js';
 import { Hub } from './hub.js';
 import { hubOptions } from './options.js';
+import { loadToolValue } from './tool-value.js';
 import { describeError, MAX_SCHEMA_CHARS, schemaAjv } from './validate.js';
 
 /** What one `runbyte call` gives: the tool's value, or the tool's own error (exit 1). */
@@ -48,11 +47,19 @@ export async function callOne(config: RunbyteConfig, target: string, pairs: stri
     checkArgs(target, args, tool.inputSchema);
     const result = await hub.callTool(serverName, toolName, args);
     const toolValue = await loadToolValue();
+    let value: unknown;
     try {
-      return { ok: true, value: toolValue(serverName, toolName, result) };
+      value = toolValue(serverName, toolName, result);
     } catch (error) {
       return { ok: false, error: messageOf(error) };
     }
+    // A tool without an outputSchema: its value's shape joins what its result type is learned from.
+    if (tool.outputSchema === undefined && config.shapesDir) {
+      const shapes = new ShapeStore(config.shapesDir);
+      shapes.observe(serverName, toolName, value);
+      await shapes.flush();
+    }
+    return { ok: true, value };
   } finally {
     await hub.close();
   }
@@ -138,23 +145,4 @@ function checkArgs(target: string, args: Record<string, unknown>, schema: JsonSc
   throw new RunbyteError('USAGE', `${target}: argument ${describeError(validate.errors?.[0], args, '')}`, {
     suggestions: [`\`runbyte list ${target.split('.')[0]} --json\` shows its tools; the generated SDK types them`],
   });
-}
-
-type ToolValue = (server: string, tool: string, result: ToolCallResult) => unknown;
-
-const RUNTIME_TEMPLATE = fileURLToPath(new URL('../../templates/runtime.ts', import.meta.url));
-
-/**
- * `toolValue` of templates/runtime.ts: the one result rule (docs/architecture.md, "One concern, one
- * place"), which the SDK runs in the sandbox and in users' programs. It is TypeScript that ships
- * as source in every SDK, so here it is transpiled once and imported, never copied.
- */
-async function loadToolValue(): Promise<ToolValue> {
-  const source = await readFile(RUNTIME_TEMPLATE, 'utf8');
-  const ts = typescript();
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  const runtime = (await import(`data:text/javascript;base64,${Buffer.from(outputText).toString('base64')}`)) as { toolValue: ToolValue };
-  return runtime.toolValue;
 }

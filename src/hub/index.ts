@@ -3,6 +3,7 @@
  */
 export { Hub } from './hub.js';
 export { logLine } from './describe.js';
+export { loadToolValue, type ToolValue } from './tool-value.js';
 export { hubOptions } from './options.js';
 export type {
   CallOptions,

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { RunbyteConfig } from '../config/index.js';
 import { Executor, type ExecOutcome, type ExecuteOptions, type ExtraModule } from '../exec/index.js';
 import { generateWith, loadCodegen, type GenerateReport } from '../generate/index.js';
-import { type ClientRequest, Hub, hubOptions, logLine, type LogEvent, type ServerFailure } from '../hub/index.js';
+import { type ClientRequest, Hub, hubOptions, loadToolValue, logLine, type LogEvent, type ServerFailure } from '../hub/index.js';
 import { ToolCatalog } from '../search/index.js';
 import { messageOf, RunbyteError } from '../shared/errors.js';
 import { driftMessage } from '../codegen/drift.js';
@@ -14,6 +14,8 @@ import { LiveSdk } from '../watch/index.js';
 import { type AuditCall, AuditLog, type AuditRecord } from '../audit/index.js';
 import { type ApprovalRecord, type Approver, Guard, Pins } from '../policy/index.js';
 import { shortHash } from '../shared/json.js';
+import type { ToolCallResult } from '../shared/tool-spec.js';
+import { ShapeStore } from '../shapes/index.js';
 import { createWorkspace, FS_MODULE } from '../workspace/index.js';
 import { MCP_MODULE, offeringsHost } from './offerings.js';
 
@@ -105,7 +107,12 @@ function executorRoots(config: RunbyteConfig): VfsRoots {
 /** The modules agent code imports by name: checked and bundled by the executor, shown by the vfs. */
 export const AGENT_MODULES: ExtraModule[] = [FS_MODULE, MCP_MODULE];
 
-function createExecutor(config: RunbyteConfig, hub: Hub, pins: Pins | undefined): Executor {
+function createExecutor(
+  config: RunbyteConfig,
+  hub: Hub,
+  pins: Pins | undefined,
+  onResult: (server: string, tool: string, result: ToolCallResult) => void,
+): Executor {
   const workspace = createWorkspace({
     dir: config.workspaceDir,
     quotaBytes: config.sandbox.workspaceQuotaMb * 2 ** 20,
@@ -123,7 +130,9 @@ function createExecutor(config: RunbyteConfig, hub: Hub, pins: Pins | undefined)
     callTool: (server, tool, args, signal, call) => {
       const refusal = pins?.refusal(server, tool);
       if (refusal) return Promise.reject(new RunbyteError('TOOL_FAILED', refusal));
-      return hub.callTool(server, tool, args, { signal, onProgress: call?.onProgress });
+      const called = hub.callTool(server, tool, args, { signal, onProgress: call?.onProgress });
+      called.then((result) => onResult(server, tool, result)).catch(() => undefined);
+      return called;
     },
     host: { ...workspace.host, ...offeringsHost(hub) },
     modules: AGENT_MODULES,
@@ -151,6 +160,8 @@ export class Engine {
     private readonly early: { servers: Set<string>; stop: () => void },
     /** Under `locked`: the tools that differ from the reviewed SDK, kept current on tools/list_changed. */
     readonly pins: Pins | undefined,
+    /** The shapes of untyped tools' results, written to `.runbyte/shapes/` (shapes/). */
+    private readonly shapes: ShapeStore | undefined,
   ) {
     this.roots = executorRoots(config);
     this.guard = new Guard({ outDir: config.outDir, policy: config.policy, tools: (server) => hub.knownTools(server) });
@@ -234,7 +245,10 @@ export class Engine {
     const stopEarly = hub.onToolsChanged((server) => early.add(server));
     const locked = options.locked === true || config.locked === true;
     const pins = locked ? new Pins() : undefined;
-    const executor = createExecutor(config, hub, pins);
+    const shapes = config.shapesDir ? new ShapeStore(config.shapesDir) : undefined;
+    const executor = createExecutor(config, hub, pins, (server, tool, result) => {
+      if (shapes && !result.isError) void observeShape(hub, shapes, server, tool, result);
+    });
     // Locked: the reviewed SDK is served as it is, and compared with the live tools.
     const regenerate = locked ? 'never' : options.regenerate;
     const compare = locked || options.warnDrift;
@@ -266,7 +280,7 @@ export class Engine {
         }
       }
       await warming;
-      return new Engine(config, hub, executor, failures, report, { servers: early, stop: stopEarly }, pins);
+      return new Engine(config, hub, executor, failures, report, { servers: early, stop: stopEarly }, pins, shapes);
     } catch (error) {
       stopEarly();
       await hub.close();
@@ -391,6 +405,7 @@ export class Engine {
 
   async close(): Promise<void> {
     this.early.stop();
+    await this.shapes?.flush();
     const live = await this.live?.catch(() => undefined);
     await live?.close();
     await Promise.allSettled([this.executor.close(), this.hub.close()]);
@@ -422,4 +437,20 @@ function elicitApprover(client: RunClient | undefined): Approver {
       return { answer: 'declined' };
     }
   };
+}
+
+/**
+ * Records the shape of a successful result of a tool without an outputSchema (README.md, "Learned
+ * result types"): the value as code sees it, by the SDK's one result rule. Off the call's path;
+ * never fails it.
+ */
+async function observeShape(hub: Hub, shapes: ShapeStore, server: string, tool: string, result: ToolCallResult): Promise<void> {
+  try {
+    const spec = (await hub.knownTools(server)).find((candidate) => candidate.name === tool);
+    if (!spec || spec.outputSchema !== undefined) return;
+    const toolValue = await loadToolValue();
+    shapes.observe(server, tool, toolValue(server, tool, result));
+  } catch (error) {
+    debug(`server "${server}": the shape of a result of tool "${tool}" was not recorded: ${messageOf(error)}`);
+  }
 }

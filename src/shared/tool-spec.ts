@@ -52,6 +52,19 @@ export interface ServerTools {
   resourceTemplates?: ResourceTemplateSpec[];
   /** `prompts/list`, every page. */
   prompts?: PromptSpec[];
+  /**
+   * Types for the results of tools the server gives no outputSchema, by tool name: from
+   * runbyte.json's `outputSchemas`, or learned from the shapes of real results (shapes/). They
+   * type the generated function only: a result is never checked against them.
+   */
+  resultTypes?: Record<string, ResultType>;
+}
+
+/** A result type runbyte supplies for a tool without an outputSchema, and the one line that says where it comes from. */
+export interface ResultType {
+  schema: JsonSchema;
+  /** E.g. `Learned from 12 results; the server declares no outputSchema.` */
+  note: string;
 }
 
 /** One entry of `resources/list`: only what the SDK's README shows. */
