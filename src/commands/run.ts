@@ -43,9 +43,8 @@ export default class Run extends RunbyteCommand {
     const engine = await Engine.start(config, { regenerate: 'missing' });
     let outcome: ExecOutcome;
     try {
-      // The executor directly, not engine.execute: that one only waits for live regenerations,
-      // which `run` never starts, and it has no way to pass the file's name on.
-      // Errors name the file as it was given (`orders.ts(3,7)`, `orders.ts:3:39`), so an editor or terminal can open it.
+      // Through the engine, as execute_code runs (policy, audit, learned shapes). Errors name the
+      // file as it was given (`orders.ts(3,7)`, `orders.ts:3:39`), so an editor or terminal can open it.
       outcome = await engine.execute(code, { codeName: args.file, approver: terminalApprover(flags.yes) });
     } finally {
       await engine.close();
