@@ -96,7 +96,8 @@ function stringArg(args: Record<string, unknown>, name: string): string {
 function searchArgs(args: Record<string, unknown>): { query: string; detail?: Detail; server?: string; limit?: number } {
   const { detail, server, limit } = args;
   if (detail !== undefined && !DETAILS.includes(detail as Detail)) {
-    throw new ArgumentError(`"detail" must be ${DETAILS.map((d) => JSON.stringify(d)).join(', ')}, not ${JSON.stringify(detail)}`);
+    const names = DETAILS.map((d) => JSON.stringify(d));
+    throw new ArgumentError(`"detail" must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, not ${JSON.stringify(detail)}`);
   }
   if (server !== undefined && typeof server !== 'string') throw new ArgumentError(`"server" must be a string, not ${describeType(server)}`);
   if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)) {

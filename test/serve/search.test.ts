@@ -69,7 +69,7 @@ describe('search_tools over 1,126 tools', () => {
 
   it('answers a mistake with one sentence the model can act on', async () => {
     expect(await search({ query: 'issues', server: 'gitlab' })).toEqual({ isError: true, text: expect.stringMatching(/^no server named "gitlab"; servers: /) });
-    expect((await search({ query: 'issues', detail: 'all' })).text).toBe('"detail" must be "name", "summary", "full", not "all"');
+    expect((await search({ query: 'issues', detail: 'all' })).text).toBe('"detail" must be "name", "summary" or "full", not "all"');
     expect((await search({ query: 'issues', limit: 0 })).text).toBe('"limit" must be a whole number from 1 to 50');
     expect((await search({})).text).toBe('"query" is missing: pass it as a string');
     expect((await search({ query: 'the of a' })).text).toMatch(/has no words to search for$/);
