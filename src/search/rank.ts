@@ -33,6 +33,8 @@ export interface SearchHit {
 
 export interface SearchIndex {
   docs: ToolDoc[];
+  /** The words of each document's tool name, by document id. */
+  names: string[][];
   /** Per term, the documents holding it and the term's weighted, length-normalised frequency there. */
   postings: Map<string, Map<number, number>>;
 }
@@ -45,6 +47,12 @@ const K1 = 1.2;
 const B = 0.75;
 /** A related word counts for less than the word itself. */
 const RELATED_WEIGHT = 0.7;
+/**
+ * How much a tool whose name the query explains wholly gains over one it explains in part: `issues`
+ * is `list_issues` (half its name) before `remove_sub_issue` (a third), whose description says
+ * "issue" twice.
+ */
+const NAME_COVERAGE = 0.5;
 
 const STOP_WORDS = new Set(
   'a an and are as at be by do for from how i in into is it its me my of on or our so that the their them this to use using we with you your about'.split(' '),
@@ -143,20 +151,23 @@ export function buildIndex(input: readonly ToolDoc[]): SearchIndex {
       }
     }
   });
-  return { docs, postings };
+  return { docs, names: fields.map((doc) => doc.name), postings };
 }
 
 /**
  * The tools that match the query, best first: each query word (with its related words, as one
- * term) adds its BM25 score; equal scores go by server, then tool name. `server` keeps one
- * server's tools.
+ * term) adds its BM25 score, and the share of the tool's name the query's words make up raises it
+ * (NAME_COVERAGE); equal scores go by server, then tool name. `server` keeps one server's tools.
  */
 export function searchIndex(index: SearchIndex, query: string, options: { server?: string; limit?: number } = {}): SearchHit[] {
   const scores = new Map<number, number>();
   const total = index.docs.length;
+  /** What each word of the query, or a word related to one, is worth in a tool's name. */
+  const wanted = new Map<string, number>();
   for (const word of new Set(terms(query))) {
     const weighted = new Map<number, number>();
     const add = (term: string, weight: number): void => {
+      wanted.set(term, Math.max(wanted.get(term) ?? 0, weight));
       for (const [doc, frequency] of index.postings.get(term) ?? []) weighted.set(doc, (weighted.get(doc) ?? 0) + weight * frequency);
     };
     add(word, 1);
@@ -168,7 +179,10 @@ export function searchIndex(index: SearchIndex, query: string, options: { server
   const hits: SearchHit[] = [];
   for (const [id, score] of scores) {
     const doc = index.docs[id] as ToolDoc;
-    if (options.server === undefined || doc.server === options.server) hits.push({ doc, score });
+    if (options.server !== undefined && doc.server !== options.server) continue;
+    const name = index.names[id] as string[];
+    const covered = name.reduce((sum, word) => sum + (wanted.get(word) ?? 0), 0) / Math.max(1, name.length);
+    hits.push({ doc, score: score * (1 + NAME_COVERAGE * covered) });
   }
   hits.sort((a, b) => b.score - a.score || compareStrings(a.doc.server, b.doc.server) || compareStrings(a.doc.tool, b.doc.tool));
   return options.limit === undefined ? hits : hits.slice(0, options.limit);

@@ -63,6 +63,15 @@ describe('ranking', () => {
     expect(state[0]?.doc.tool).toBe('update_pull_request_state');
   });
 
+  it('prefers the tool whose name the query makes up more of', () => {
+    // The second says "issue" more often, in a longer name and its arguments; the first is named for it.
+    const twoTools = [
+      doc('gh', 'list_issues', 'List issues in a repository.', ['state']),
+      doc('gh', 'remove_sub_issue', 'Remove a sub-issue from a parent issue.', ['issue_number', 'sub_issue_id']),
+    ];
+    expect(searchIndex(buildIndex(twoTools), 'issues').map((hit) => hit.doc.tool)).toEqual(['list_issues', 'remove_sub_issue']);
+  });
+
   it('matches related words: "open" a pull request is create_pull_request', () => {
     expect(searchIndex(buildIndex(docs), 'open a pull request')[0]?.doc.tool).toBe('create_pull_request');
     expect(searchIndex(buildIndex(docs), 'remember a fact about a person')[0]?.doc.tool).toBe('add_observations');
