@@ -104,7 +104,10 @@ export class ToolCatalog {
   }
 
   private async build(): Promise<Built> {
-    const listed = await this.read(LOCK).then(lockEntries, () => []);
+    // No lock, or one that does not parse (a hand edit, a write in progress elsewhere): no tools yet.
+    const listed = await this.read(LOCK)
+      .then(lockEntries)
+      .catch((): LockedTool[] => []);
     const entries = await mapLimited(listed, 32, async (tool) => {
       const cacheKey = `${tool.file}\0${tool.hash}`;
       const cached = tool.hash === 'unknown' ? undefined : this.files.get(cacheKey);

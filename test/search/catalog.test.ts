@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,5 +37,23 @@ describe('ToolCatalog', () => {
     expect(await catalog.search({ query: 'weather alerts', detail: 'name' })).toBe(
       "sky.get_alerts\nsky.get_forecast\n\nimport { getAlerts } from './servers/sky';",
     );
+  });
+
+  it('reads a lock that does not parse as no tools, and one that names other paths without following them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runbyte-catalog-'));
+    dirs.push(dir);
+    const catalog = new ToolCatalog(dir);
+    writeFileSync(join(dir, 'runbyte.lock.json'), '{ not json');
+    expect(await catalog.search({ query: 'weather' })).toMatch(/^no tool matches/);
+    writeFileSync(join(dir, 'secret.ts'), '/** Weather secrets */\nexport function x() {}\n');
+    writeFileSync(
+      join(dir, 'runbyte.lock.json'),
+      JSON.stringify({
+        servers: {
+          sky: { toolsHash: 'x', tools: { leak: { file: '../secret.ts', function: 'x', hash: 'h' }, other: { file: 'secret.ts', function: 'x', hash: 'h' } } },
+        },
+      }),
+    );
+    expect(await catalog.search({ query: 'weather secrets' })).toMatch(/^no tool matches/);
   });
 });
