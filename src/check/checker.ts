@@ -387,7 +387,7 @@ export class TypeChecker {
 }
 
 /**
- * `code.ts(LINE,COL): error TSNNNN: message` in the agent's own coordinates for its code (README.md, "The three tools",
+ * `code.ts(LINE,COL): error TSNNNN: message` in the agent's own coordinates for its code (README.md, "The four tools",
  * execute_code), `workspace/skills/x.ts(LINE,COL): error …` for other files. `codeName` is what the
  * agent's code is called in it: `code.ts` for execute_code, the file's own name for `runbyte run FILE`.
  */

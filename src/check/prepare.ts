@@ -51,7 +51,7 @@ export interface Hoisted {
 }
 
 /**
- * Turns agent code into one module whose default export is an async function (README.md, "The three tools",
+ * Turns agent code into one module whose default export is an async function (README.md, "The four tools",
  * execute_code; docs/architecture.md, exec/). Both styles are accepted:
  *
  * - code that defines `async function exec()` (or `const exec = async () => …`, or

@@ -27,7 +27,7 @@ export interface ProgressReport {
   message?: string;
 }
 
-/** What a run does, as it happens: for progress notifications and logging (README.md, "The three tools"). */
+/** What a run does, as it happens: for progress notifications and logging (README.md, "The four tools"). */
 export type RunEvent =
   | { type: 'call-start'; server: string; tool: string; args: Record<string, unknown> }
   /** `ms` from its start; `error` is the message when it failed, `result` what the server sent when it did not. */
@@ -121,7 +121,7 @@ export interface ExecuteOptions {
 /** What `ExecuteOptions.authorize` decided. */
 export type Authorization = { ok: true; tools: string[] } | { ok: false; message: string; tools: string[] };
 
-/** The agent's code in diagnostics and frames unless the caller names it (README.md, "The three tools"). */
+/** The agent's code in diagnostics and frames unless the caller names it (README.md, "The four tools"). */
 export const DEFAULT_CODE_NAME = 'code.ts';
 
 /** A value longer than maxOutputChars: how long it was, and where the whole of it is. */
@@ -137,7 +137,7 @@ export interface Oversized {
   kept?: { path: string; hostPath: string };
 }
 
-/** The phases a failure is named by (README.md, "The three tools"). */
+/** The phases a failure is named by (README.md, "The four tools"). */
 export type FailurePhase = 'Type check failed' | 'Bundle failed' | 'Not allowed' | 'Runtime error' | 'Timed out' | 'Memory limit exceeded' | 'Cancelled';
 
 export type ExecOutcome =
@@ -150,7 +150,7 @@ export type ExecOutcome =
       /** When `truncated`: the whole value's size, text and saved copy. */
       oversized?: Oversized;
       /**
-       * Images and audio taken out of the value, in order (README.md, "The three tools"): `value`
+       * Images and audio taken out of the value, in order (README.md, "The four tools"): `value`
        * holds a placeholder where each was. Absent when the value had none.
        */
       media?: MediaBlock[];

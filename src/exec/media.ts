@@ -1,5 +1,5 @@
 /**
- * Images and audio in a returned value (README.md, "The three tools"): MCP image and audio content
+ * Images and audio in a returned value (README.md, "The four tools"): MCP image and audio content
  * blocks are taken out of the value's JSON, so the model gets them as images and audio instead of
  * thousands of characters of base64, and each leaves a short placeholder where it was.
  */

@@ -176,7 +176,7 @@ async function fsCall(read: () => Promise<string>): Promise<CallToolResult> {
 }
 
 /**
- * README.md ("The three tools"): the value's JSON first; then the images and audio taken out of it,
+ * README.md ("The four tools"): the value's JSON first; then the images and audio taken out of it,
  * in order, as content blocks of their own, so the model sees them rather than base64; console
  * output in a block that starts with `console:`; last, the tools the script could call (`tools:`).
  */

@@ -36,7 +36,7 @@ export interface VfsOptions {
 }
 
 /**
- * The agent's view of the SDK and the workspace (README.md, "The three tools"). Every read
+ * The agent's view of the SDK and the workspace (README.md, "The four tools"). Every read
  * goes through the jail (jail.ts): the path is normalised, must map into one of the roots, and is
  * then resolved inside that root (`/servers` → `<generatedDir>/servers`, `/workspace` → the
  * workspace folder), links that lead out and hard-linked files refused, dotfiles listed.

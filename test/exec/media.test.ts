@@ -1,4 +1,4 @@
-// Images and audio in a returned value (README.md, "The three tools"): taken out of the JSON in
+// Images and audio in a returned value (README.md, "The four tools"): taken out of the JSON in
 // order, each replaced by a placeholder, counted against maxMediaBytes and not maxOutputChars; a
 // value with none comes back byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -93,7 +93,7 @@ describe('serve --host: who may connect', () => {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
       expect(server.stderr()).toMatch(/serving http:\/\/127\.0\.0\.1:\d+\/mcp \(listening on all interfaces; from other machines: http:\/\/\S+:\d+\/mcp\)/);
       const client = await server.connect({ Authorization: 'Bearer sesame' });
-      expect((await client.listTools()).tools).toHaveLength(3);
+      expect((await client.listTools()).tools).toHaveLength(4);
     } finally {
       await server.stop();
     }
@@ -129,7 +129,7 @@ describe('serve over HTTP: the Host header allow-list, and the message size', ()
     const client = await server.connect();
     const call = client.callTool({ name: 'execute_code', arguments: { code: `// ${'x'.repeat(5 * 2 ** 20)}` } });
     await expect(call).rejects.toThrow(/request too large: runbyte serve reads JSON-RPC messages of at most 4 MiB/);
-    expect((await client.listTools()).tools).toHaveLength(3);
+    expect((await client.listTools()).tools).toHaveLength(4);
   });
 
   it('answers the names given with --allowed-host', async () => {
@@ -165,7 +165,7 @@ describe('serve over HTTP: sessions are reaped and capped', () => {
       expect(gone.status).toBe(404);
       expect(JSON.parse(gone.body).error.message).toMatch(/initialize again/);
       expect((await listTools(server.url, busy)).status).toBe(200);
-      expect((await client.listTools()).tools).toHaveLength(3);
+      expect((await client.listTools()).tools).toHaveLength(4);
     } finally {
       await server.stop();
     }

@@ -60,7 +60,7 @@ describe('the MCP Inspector CLI against runbyte serve', () => {
     target = [process.execPath, BIN, 'serve', '-c', config];
   });
 
-  it('lists the three tools over stdio', async () => {
+  it('lists the four tools over stdio', async () => {
     const listed = answer(await inspector([...target, '--method', 'tools/list'], cwd));
     expect(listed.tools.map((tool: { name: string }) => tool.name)).toEqual(['list_directory', 'read_file', 'search_tools', 'execute_code']);
     for (const tool of listed.tools) {

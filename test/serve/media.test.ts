@@ -1,4 +1,4 @@
-// Images reach the model as images (README.md, "The three tools"): through a real `serve` over
+// Images reach the model as images (README.md, "The four tools"): through a real `serve` over
 // stdio, a run that returns server-everything's image block gives the client the JSON with a
 // placeholder, then that image as an MCP image block with the very bytes the tool sent.
 import { join } from 'node:path';

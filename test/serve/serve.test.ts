@@ -27,7 +27,7 @@ function project() {
 
 /** The same conversation over any transport. */
 function conversation(getClient: () => Client) {
-  it('lists its three tools', async () => {
+  it('lists its four tools', async () => {
     const { tools } = await getClient().listTools();
     expect(tools.map((tool) => tool.name)).toEqual(['list_directory', 'read_file', 'search_tools', 'execute_code']);
   });

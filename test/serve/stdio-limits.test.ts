@@ -90,7 +90,7 @@ describe('serve over stdio: raw lines', () => {
     expect(replies.find((r) => r.id === null)!.error).toMatchObject({ code: -32700 });
 
     write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`);
-    expect(((await reply(2)).result as { tools: unknown[] }).tools).toHaveLength(3);
+    expect(((await reply(2)).result as { tools: unknown[] }).tools).toHaveLength(4);
     expect(child.exitCode).toBeNull();
   });
 });
