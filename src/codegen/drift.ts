@@ -4,6 +4,13 @@
 import { compareStrings } from '../shared/values.js';
 import type { ServerSummary } from './lock.js';
 
+/**
+ * How every result type runbyte supplies for a tool without an outputSchema (learned from results,
+ * or given in runbyte.json) ends the first line of its JSDoc: such a type is runbyte's, not the
+ * server's, so it is no part of what a server changed.
+ */
+export const SUPPLIED_NOTE = 'the server declares no outputSchema.';
+
 /** One tool whose live definition is not the one the SDK was generated from. */
 export interface ToolDrift {
   server: string;
@@ -66,9 +73,9 @@ export function driftMessage(drift: ToolDrift): string {
  * the whole definition) is the `definition`.
  */
 export function changedParts(before: string, after: string, fn: string): string[] {
-  const a = declarations(before);
-  const b = declarations(after);
   const pascal = fn.charAt(0).toUpperCase() + fn.slice(1);
+  const a = serversOwn(declarations(before), pascal, fn);
+  const b = serversOwn(declarations(after), pascal, fn);
   const parts = new Set<string>();
   for (const name of new Set([...a.keys(), ...b.keys()])) {
     const [x, y] = [a.get(name) ?? '', b.get(name) ?? ''];
@@ -97,6 +104,16 @@ export function changedParts(before: string, after: string, fn: string): string[
 function signature(block: string): { parameters: string; returns: string } {
   const match = /^export function [\w$]+\((.*)\): (.*) \{$/m.exec(block);
   return { parameters: match?.[1] ?? '', returns: match?.[2] ?? '' };
+}
+
+/** The declarations without a result type runbyte supplied: as if the tool returned `Untyped`. */
+function serversOwn(found: Map<string, string>, pascal: string, fn: string): Map<string, string> {
+  const result = found.get(`${pascal}Result`);
+  if (!result?.includes(SUPPLIED_NOTE)) return found;
+  found.delete(`${pascal}Result`);
+  const declaration = found.get(fn);
+  if (declaration) found.set(fn, declaration.replace(`Promise<${pascal}Result>`, 'Promise<Untyped>'));
+  return found;
 }
 
 /** A file's top-level declarations by name, each with its JSDoc. */

@@ -13,6 +13,7 @@ import { printDeclaration } from './type-layout.js';
 import { readmeText } from './readme.js';
 import { exportedFunction, importDeclaration, namespaceReExport, printFile, reExport, type Statement } from './source-file.js';
 import { SchemaConverter, type NameAllocator } from './schema.js';
+import { SUPPLIED_NOTE } from './drift.js';
 import { SERVER_NAME, type ServerSummary, type ToolSummary } from './lock.js';
 
 export { parseLock, type ServerSummary, type ToolSummary } from './lock.js';
@@ -153,7 +154,7 @@ function toolFile(
     printDeclaration(argsName, args.node, args.doc),
     // Without an outputSchema the function returns `Promise<Untyped>`, the runtime's documented
     // loose type, which says so itself: no alias, no comment (every file would pay for them).
-    ...(declared ? [printDeclaration(resultName, roots[1].node, [supplied?.note, roots[1].doc].filter(Boolean).join('\n\n'))] : []),
+    ...(declared ? [printDeclaration(resultName, roots[1].node, [supplied && suppliedNote(supplied), roots[1].doc].filter(Boolean).join('\n\n'))] : []),
     exportedFunction({
       name: fn,
       doc: functionDoc(tool, choice),
@@ -168,6 +169,13 @@ function toolFile(
     text: printFile(statements, true),
     types: [argsName, ...(declared ? [resultName] : []), ...defs.map((def) => def.name)],
   };
+}
+
+/** The line a supplied result type starts with (drift.ts recognises it by SUPPLIED_NOTE). */
+function suppliedNote(type: ResultType): string {
+  if (type.from === 'outputSchemas') return `Typed by runbyte.json "outputSchemas"; ${SUPPLIED_NOTE}`;
+  const { results } = type.from;
+  return `Learned from ${results} ${results === 1 ? 'result' : 'results'}; ${SUPPLIED_NOTE}`;
 }
 
 /** A description or title as given, '' when absent (or not a string: hub/ should not pass one). */

@@ -162,16 +162,12 @@ async function resultTypes(config: RunbyteConfig, listed: ServerTools, learned: 
     if (tool.outputSchema !== undefined) continue;
     const given = config.outputSchemas?.[`${listed.server}.${tool.name}`];
     if (given !== undefined) {
-      types[tool.name] = { schema: given, note: 'Typed by runbyte.json "outputSchemas"; the server declares no outputSchema.' };
+      types[tool.name] = { schema: given, from: 'outputSchemas' };
       continue;
     }
     const shape = Object.hasOwn(shapes, tool.name) ? shapes[tool.name] : undefined;
     if (!shape) continue;
-    const results = seen(shape);
-    types[tool.name] = {
-      schema: toSchema(shape),
-      note: `Learned from ${results} ${results === 1 ? 'result' : 'results'}; the server declares no outputSchema.`,
-    };
+    types[tool.name] = { schema: toSchema(shape), from: { results: seen(shape) } };
   }
   return Object.keys(types).length > 0 ? types : undefined;
 }

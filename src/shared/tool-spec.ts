@@ -60,11 +60,11 @@ export interface ServerTools {
   resultTypes?: Record<string, ResultType>;
 }
 
-/** A result type runbyte supplies for a tool without an outputSchema, and the one line that says where it comes from. */
+/** A result type runbyte supplies for a tool without an outputSchema, and where it comes from. */
 export interface ResultType {
   schema: JsonSchema;
-  /** E.g. `Learned from 12 results; the server declares no outputSchema.` */
-  note: string;
+  /** Learned from this many results, or given by runbyte.json's `outputSchemas`. */
+  from: { results: number } | 'outputSchemas';
 }
 
 /** One entry of `resources/list`: only what the SDK's README shows. */

@@ -33,6 +33,18 @@ describe('serverDrift: the live tools against the reviewed SDK', () => {
     expect(found).toEqual([{ server: 'github', tool: 'create_issue', kind: 'changed', parts, file: 'servers/github/createIssue.ts' }]);
   });
 
+  it('a result type runbyte supplied (learned, or from runbyte.json) on either side is no part of what changed', () => {
+    const learned = { create_issue: { schema: { type: 'object', properties: { id: { type: 'number' } } }, from: { results: 3 } } } as const;
+    const reviewed = generateServer({ server: 'github', tools: [create], resultTypes: learned });
+    const changed = { ...create, description: 'Create an issue, quietly.' };
+    for (const live of [generateServer({ server: 'github', tools: [changed] }), generateServer({ server: 'github', tools: [changed], resultTypes: learned })]) {
+      const files = (generated: typeof reviewed) => new Map(generated.files.map((file) => [file.path, file.text]));
+      expect(serverDrift(reviewed.summary, live.summary, files(reviewed), files(live)).map((entry) => entry.parts)).toEqual([['description']]);
+    }
+    // The same type declared by the server is the server's: adding it is a change of its output schema.
+    expect(drift([create], [{ ...create, outputSchema: learned.create_issue.schema }]).map((entry) => entry.parts)).toEqual([['output schema']]);
+  });
+
   it('reports new and removed tools, and a server the lock does not know has only new tools', () => {
     const found = drift([create], [list]);
     expect(found.map((entry) => [entry.tool, entry.kind])).toEqual([

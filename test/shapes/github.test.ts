@@ -16,7 +16,7 @@ function learned(): Record<string, ResultType> {
   const types: Record<string, ResultType> = {};
   for (const [tool, results] of Object.entries(SAMPLES)) {
     const shape = results.map(shapeOf).reduce<Shape | undefined>((all, one) => merge(all, one), undefined)!;
-    types[tool] = { schema: toSchema(shape), note: `Learned from ${seen(shape)} result(s); the server declares no outputSchema.` };
+    types[tool] = { schema: toSchema(shape), from: { results: seen(shape) } };
   }
   return types;
 }
