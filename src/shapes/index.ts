@@ -4,5 +4,5 @@
  * values), merged per tool in `.runbyte/shapes/<server>.json`, and turned into a JSON Schema that
  * codegen types the tool's result with.
  */
-export { bounded, isDataKey, merge, type Shape, seen, shapeOf, size, toSchema } from './shape.js';
+export { absorb, bounded, isDataKey, merge, type Shape, seen, shapeOf, size, toSchema } from './shape.js';
 export { ShapeStore, type ShapesFile } from './store.js';

@@ -48,39 +48,68 @@ export function isDataKey(key: string): boolean {
 
 /** The shape of one value (JSON-like: what a tool's text parses to, or its structured content). */
 export function shapeOf(value: unknown): Shape {
-  const budget = { nodes: MAX_NODES_PER_VALUE };
-  return walk(value, 0, budget);
+  return absorb({}, value);
 }
 
-function walk(value: unknown, depth: number, budget: { nodes: number }): Shape {
-  if (--budget.nodes < 0 || depth > MAX_DEPTH) return { unknown: 1 };
-  if (value === null || value === undefined) return { null: 1 };
-  switch (typeof value) {
-    case 'boolean':
-      return { boolean: 1 };
-    case 'number':
-      return { number: 1 };
-    case 'string':
-      return { string: 1 };
-    case 'object':
-      break;
-    default:
-      return { unknown: 1 };
+/**
+ * Adds one value to a shape, in place (what recording does for every result: no shape of the
+ * value alone is built and merged, so a result costs one walk). Returns `into`.
+ */
+export function absorb(into: Shape, value: unknown): Shape {
+  walk(into, value, 0, { nodes: MAX_NODES_PER_VALUE });
+  return into;
+}
+
+function walk(into: Shape, value: unknown, depth: number, budget: { nodes: number }): void {
+  if (--budget.nodes < 0 || depth > MAX_DEPTH) {
+    into.unknown = (into.unknown ?? 0) + 1;
+    return;
+  }
+  if (value === null || value === undefined) {
+    into.null = (into.null ?? 0) + 1;
+    return;
+  }
+  const kind = typeof value;
+  if (kind === 'boolean' || kind === 'number' || kind === 'string') {
+    into[kind] = (into[kind] ?? 0) + 1;
+    return;
+  }
+  if (kind !== 'object') {
+    into.unknown = (into.unknown ?? 0) + 1;
+    return;
   }
   if (Array.isArray(value)) {
-    let items: Shape | undefined;
-    for (const item of value.slice(0, MAX_ITEMS)) items = merge(items, walk(item, depth + 1, budget));
-    return { array: { n: 1, ...(items ? { items } : {}) } };
+    const array = (into.array ??= { n: 0 });
+    array.n += 1;
+    const end = Math.min(value.length, MAX_ITEMS);
+    for (let i = 0; i < end; i++) walk((array.items ??= {}), value[i], depth + 1, budget);
+    return;
   }
-  const keys = Object.keys(value);
-  if (keys.length > MAX_PROPS || (keys.length > 0 && keys.every(isDataKey))) {
-    let values: Shape | undefined;
-    for (const key of keys.slice(0, MAX_ITEMS)) values = merge(values, walk((value as Record<string, unknown>)[key], depth + 1, budget));
-    return { map: { n: 1, ...(values ? { values } : {}) } };
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (into.map || keys.length > MAX_PROPS || (keys.length > 0 && keys.every(isDataKey))) {
+    const map = toMap(into);
+    map.n += 1;
+    const end = Math.min(keys.length, MAX_ITEMS);
+    for (let i = 0; i < end; i++) walk((map.values ??= {}), record[keys[i]!], depth + 1, budget);
+    return;
   }
-  const props: Record<string, Shape> = {};
-  for (const key of keys) props[key] = walk((value as Record<string, unknown>)[key], depth + 1, budget);
-  return { object: { n: 1, props } };
+  const object = (into.object ??= { n: 0, props: {} });
+  object.n += 1;
+  for (const key of keys) walk((object.props[key] ??= {}), record[key], depth + 1, budget);
+  if (Object.keys(object.props).length > MAX_PROPS) toMap(into);
+}
+
+/** The shape's map, made from its named properties (all their shapes merged into one) when it had none. */
+function toMap(shape: Shape): NonNullable<Shape['map']> {
+  if (shape.object) {
+    let values = shape.map?.values;
+    for (const prop of Object.values(shape.object.props)) values = merge(values, prop);
+    shape.map = { n: (shape.map?.n ?? 0) + shape.object.n, ...(values ? { values } : {}) };
+    delete shape.object;
+  }
+  shape.map ??= { n: 0 };
+  return shape.map;
 }
 
 const SCALARS = ['null', 'boolean', 'number', 'string', 'unknown'] as const;

@@ -7,7 +7,7 @@ import { messageOf } from '../shared/errors.js';
 import { stableStringify } from '../shared/json.js';
 import { log } from '../shared/log.js';
 import { isObject } from '../shared/values.js';
-import { bounded, merge, type Shape, shapeOf } from './shape.js';
+import { absorb, bounded, merge, type Shape } from './shape.js';
 
 /** A server's file: each tool's merged shape. */
 export interface ShapesFile {
@@ -34,7 +34,9 @@ export class ShapeStore {
   /** Records the shape of one successful value of a tool; written within a second. Never throws. */
   observe(server: string, tool: string, value: unknown): void {
     const tools = this.pending.get(server) ?? new Map<string, Shape>();
-    tools.set(tool, merge(tools.get(tool), shapeOf(value)));
+    let shape = tools.get(tool);
+    if (!shape) tools.set(tool, (shape = {}));
+    absorb(shape, value);
     this.pending.set(server, tools);
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
   }
