@@ -17,6 +17,7 @@ import { REPO, cleanup } from './lib/projects.js';
 import { benchMemory, benchTransports } from './lib/serve.js';
 import { round, sample, summarize } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { benchTrust } from './lib/trust.js';
 import { ENCODING, benchTokens } from './lib/tokens.js';
 
 const quick = process.argv.includes('--quick');
@@ -70,6 +71,7 @@ try {
     return benchSandbox({ rounds: Math.max(10, Math.round(30 * rounds)) });
   });
   await section('execute', 'execute (in-process, and cold starts)', () => benchExecute({ rounds }));
+  await section('trust', 'learned result types, policy check, audit log', () => benchTrust({ rounds }));
   await section('transports', 'transports (serve over stdio and HTTP)', () => benchTransports({ rounds }));
   await section('memory', 'memory (serve with 1,117 tools)', () => benchMemory());
   if (results.memory) await section('largeSdk', 'execute with the 1,117-tool SDK', () => benchLargeSdk(results.memory.configPath, { rounds }));
@@ -135,7 +137,7 @@ function tableRows(r) {
     if (missing) rows.push({ note: `ERROR: not measured: ${errors[missing[0]] ?? `needs the ${missing[0]} section`}` });
     else fill();
   };
-  const { codegen, sandbox, execute, largeSdk, transports, memory, live, tokens } = r;
+  const { codegen, sandbox, execute, largeSdk, transports, memory, live, tokens, trust } = r;
 
   block('codegen (pure: tool specs -> SDK files, in memory)', [['codegen']], () => {
     rows.push(stat(`${codegen.github.tools} GitHub tools, warm`, codegen.githubWarm));
@@ -168,6 +170,17 @@ function tableRows(r) {
       pass: sandbox.cancelSlotFreeMedianMs < 50,
     });
     rows.push({ note: `abort to the cancelled outcome: ${sandbox.cancelStopMedianMs} ms (median); slot free is until the next run's first host call` });
+  });
+
+  block('learned result types, policy and audit (bench/lib/trust.js; off the call path or once per execution)', [['trust'], ['execute']], () => {
+    const micros = (label, summary, extra = {}) => stat(label, summary, { unit: 'us', digits: 1, ...extra });
+    rows.push(micros("record a result's shape (echo-sized, as in the 100 sequential calls)", trust.recordEchoMicros));
+    rows.push(micros(`record a result's shape (GitHub sample results, ${trust.githubResultChars} chars on average)`, trust.recordGithubMicros));
+    const share = trust.recordEchoMicros.median / (execute.sequential100.perCallInCodeMs.median * 1000);
+    rows.push({ label: '  recording / a call inside code', median: round(share * 100, 2), runs: 1, unit: '%', digits: 2, goal: '<= 3%', pass: share <= 0.03 });
+    rows.push({ label: `shapes file of ${trust.shapesFileTools} GitHub tools`, median: round(trust.shapesFileBytes / 1024, 1), runs: 1, unit: 'KB', digits: 1 });
+    rows.push(micros('policy check of one execution (3 tools, 1,117-tool lock)', trust.authorizeMicros));
+    rows.push(micros(`audit line appended to disk (${trust.auditLineBytes} bytes, 10 calls)`, trust.auditAppendMicros));
   });
 
   block('execute (in-process Executor + Hub over faults.js / server-filesystem)', [['execute']], () => {

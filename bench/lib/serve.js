@@ -74,9 +74,13 @@ export async function startHttp(dir, configPath) {
   };
 }
 
+/** The text of a tool result, without execute_code's last block naming the tools the script could call. */
 function text(result) {
   if (result.isError) throw new Error(`tool call failed: ${result.content?.map((block) => block.text).join('\n')}`);
-  return result.content.map((block) => block.text ?? '').join('\n');
+  return result.content
+    .map((block) => block.text ?? '')
+    .filter((block) => !block.startsWith('tools: '))
+    .join('\n');
 }
 
 /** VmRSS and VmHWM of a process, in MiB (Linux /proc). */
