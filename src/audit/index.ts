@@ -51,6 +51,11 @@ export class AuditLog {
     return this.last;
   }
 
+  /** Resolves when every line appended so far is on disk (or was reported as not written). */
+  settled(): Promise<void> {
+    return this.last;
+  }
+
   private async write(line: string): Promise<void> {
     const { path, maxBytes } = this.config;
     await mkdir(dirname(path), { recursive: true });

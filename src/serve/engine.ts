@@ -375,7 +375,8 @@ export class Engine {
         },
       });
       if (run.logs.length > 0) outcome = { ...outcome, console: [outcome.console, ...run.logs].filter(Boolean).join('\n') };
-      await this.audit?.append({
+      // Written after the answer is on its way; close() waits for what is still being written.
+      void this.audit?.append({
         time: began.at,
         session: options.session ?? 'run',
         code: shortHash(code),
@@ -405,7 +406,7 @@ export class Engine {
 
   async close(): Promise<void> {
     this.early.stop();
-    await this.shapes?.flush();
+    await Promise.all([this.shapes?.flush(), this.audit?.settled()]);
     const live = await this.live?.catch(() => undefined);
     await live?.close();
     await Promise.allSettled([this.executor.close(), this.hub.close()]);
