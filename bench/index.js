@@ -178,7 +178,13 @@ function tableRows(r) {
     rows.push(micros(`record a result's shape (GitHub sample results, ${trust.githubResultChars} chars on average)`, trust.recordGithubMicros));
     const share = trust.recordEchoMicros.median / (execute.sequential100.perCallInCodeMs.median * 1000);
     rows.push({ label: '  recording / a call inside code', median: round(share * 100, 2), runs: 1, unit: '%', digits: 2, goal: '<= 3%', pass: share <= 0.03 });
-    rows.push({ label: `shapes file of ${trust.shapesFileTools} GitHub tools`, median: round(trust.shapesFileBytes / 1024, 1), runs: 1, unit: 'KB', digits: 1 });
+    rows.push({
+      label: `shapes file of ${trust.shapesFileTools} GitHub tools`,
+      median: round(trust.shapesFileBytes / 1024, 1),
+      runs: 1,
+      unit: 'KB',
+      digits: 1,
+    });
     rows.push(micros('policy check of one execution (3 tools, 1,117-tool lock)', trust.authorizeMicros));
     rows.push(micros(`audit line appended to disk (${trust.auditLineBytes} bytes, 10 calls)`, trust.auditAppendMicros));
   });

@@ -79,10 +79,14 @@ function walk(into: Shape, value: unknown, depth: number, budget: { nodes: numbe
     return;
   }
   if (Array.isArray(value)) {
-    const array = (into.array ??= { n: 0 });
+    const array = into.array ?? { n: 0 };
+    into.array = array;
     array.n += 1;
     const end = Math.min(value.length, MAX_ITEMS);
-    for (let i = 0; i < end; i++) walk((array.items ??= {}), value[i], depth + 1, budget);
+    if (end === 0) return;
+    const items = array.items ?? {};
+    array.items = items;
+    for (let i = 0; i < end; i++) walk(items, value[i], depth + 1, budget);
     return;
   }
   const record = value as Record<string, unknown>;
@@ -91,12 +95,20 @@ function walk(into: Shape, value: unknown, depth: number, budget: { nodes: numbe
     const map = toMap(into);
     map.n += 1;
     const end = Math.min(keys.length, MAX_ITEMS);
-    for (let i = 0; i < end; i++) walk((map.values ??= {}), record[keys[i]!], depth + 1, budget);
+    if (end === 0) return;
+    const values = map.values ?? {};
+    map.values = values;
+    for (let i = 0; i < end; i++) walk(values, record[keys[i] as string], depth + 1, budget);
     return;
   }
-  const object = (into.object ??= { n: 0, props: {} });
+  const object = into.object ?? { n: 0, props: {} };
+  into.object = object;
   object.n += 1;
-  for (const key of keys) walk((object.props[key] ??= {}), record[key], depth + 1, budget);
+  for (const key of keys) {
+    const prop = object.props[key] ?? {};
+    object.props[key] = prop;
+    walk(prop, record[key], depth + 1, budget);
+  }
   if (Object.keys(object.props).length > MAX_PROPS) toMap(into);
 }
 

@@ -34,8 +34,8 @@ export class ShapeStore {
   /** Records the shape of one successful value of a tool; written within a second. Never throws. */
   observe(server: string, tool: string, value: unknown): void {
     const tools = this.pending.get(server) ?? new Map<string, Shape>();
-    let shape = tools.get(tool);
-    if (!shape) tools.set(tool, (shape = {}));
+    const shape = tools.get(tool) ?? {};
+    tools.set(tool, shape);
     absorb(shape, value);
     this.pending.set(server, tools);
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
