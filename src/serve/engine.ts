@@ -96,10 +96,6 @@ export interface EngineOptions {
   locked?: boolean;
 }
 
-/**
- * One set of downstream connections and one warm executor, shared by every session of `serve`
- * and by `run`. Owns the hub's lifetime: close() ends every child process.
- */
 function executorRoots(config: RunbyteConfig): VfsRoots {
   return { generatedDir: config.outDir, workspaceDir: config.workspaceDir };
 }
@@ -140,6 +136,10 @@ function createExecutor(
   });
 }
 
+/**
+ * One set of downstream connections and one warm executor, shared by every session of `serve`
+ * and by `run`. Owns the hub's lifetime: close() ends every child process.
+ */
 export class Engine {
   readonly roots: VfsRoots;
   /** search_tools' index of the SDK, shared by every session; follows the lock (src/search/). */
