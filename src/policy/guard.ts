@@ -8,6 +8,7 @@ import type { PolicyDecision } from '../config/types.js';
 import type { Authorization } from '../exec/index.js';
 
 import type { ToolSpec } from '../shared/tool-spec.js';
+import { compareStrings } from '../shared/values.js';
 import { Policy } from './rules.js';
 
 /** The tools of a script that need the user's approval, each with why. */
@@ -71,7 +72,7 @@ export class Guard {
       return { verdict: { ok: false, tools, message: `denied by runbyte.json policy: ${[...new Set(denied)].join(', ')}; nothing ran` } };
     }
     if (ask.length === 0) return { verdict: { ok: true, tools } };
-    ask.sort((a, b) => (a.name < b.name ? -1 : 1));
+    ask.sort((a, b) => compareStrings(a.name, b.name));
     const asked = ask.map((entry) => entry.name);
     const listed = ask.map((entry) => `${entry.name} (${entry.why})`).join(', ');
     const answer: ApprovalAnswer = approver ? await approver({ tools: ask }, signal) : { answer: 'refused', reason: 'nobody can be asked' };
