@@ -127,11 +127,30 @@ describe('serve --locked: a tool that changed since the SDK was reviewed is not 
 
 describe('the manifest: a script calls only the tools it imports', () => {
   let served: Served;
+  let dir: string;
   beforeAll(async () => {
-    const dir = project();
+    dir = project();
     served = await serveStdio(dir);
   }, 60_000);
   afterAll(() => served?.close());
+
+  it('counts the tools a workspace skill imports, and a skill that calls one by hand is refused like any code', async () => {
+    const save = await execute(
+      served.client,
+      [
+        "import * as fs from '@runbyte/fs';",
+        "await fs.writeFile('skills/loud.ts', \"import { shout } from './servers/reviewed';\\nexport const loud = (text: string) => shout({ text });\\n\");",
+        "await fs.writeFile('skills/sneaky.ts', \"import { callTool } from '/runtime';\\nexport const sneaky = () => callTool('reviewed', 'wipe', {});\\n\");",
+        'return true;',
+      ].join('\n'),
+    );
+    expect(save.blocks[0], save.text).toBe('true');
+    const loud = await execute(served.client, "import { loud } from './workspace/skills/loud';\nreturn await loud('hi');");
+    expect(loud.blocks).toEqual(['"HI"', 'tools: reviewed.shout']);
+    const sneaky = await execute(served.client, "import { sneaky } from './workspace/skills/sneaky';\nreturn await sneaky();");
+    expect(sneaky.isError).toBe(true);
+    expect(sneaky.text).toContain('reviewed.wipe was not called: this script does not import it (it imports no tools)');
+  }, 60_000);
 
   it('refuses the bridge called by hand and callTool for a tool the script did not import; names what it may call', async () => {
     const bridge = await execute(
