@@ -73,6 +73,7 @@ export async function benchTokens({ modelSees, workflow }) {
   const { Vfs } = await import('../../dist/vfs/index.js');
   const { toolIdentifiers } = await import('../../dist/codegen/index.js');
   const { ToolCatalog } = await import('../../dist/search/index.js');
+  const { LockFile } = await import('../../dist/emit/lock.js');
 
   const fixedJson = JSON.stringify({ tools: modelSees.tools });
   const fixed = {
@@ -119,7 +120,7 @@ export async function benchTokens({ modelSees, workflow }) {
     let search;
     if (scenario.search) {
       // search_tools as serve answers it (the engine's catalog over the generated folder).
-      const catalog = new ToolCatalog(config.outDir);
+      const catalog = new ToolCatalog(new LockFile(config.outDir));
       const started = performance.now();
       const found = await catalog.search({ query: scenario.search.query });
       const coldMs = performance.now() - started;

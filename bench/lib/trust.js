@@ -61,7 +61,8 @@ export async function benchTrust({ rounds = 1 } = {}) {
     generateServer({ server: 'synthetic', tools: syntheticTools(1000) }).summary,
   ];
   for (const file of generateRoot(summaries, 'bench')) if (file.path === 'runbyte.lock.json') writeFileSync(join(sdk, file.path), file.text);
-  const guard = new Guard({ outDir: sdk, policy: { 'github.delete_*': 'deny', 'synthetic.*': 'ask' }, tools: async () => [] });
+  const { LockFile } = await dist('emit/lock.js');
+  const guard = new Guard({ lock: new LockFile(sdk), policy: { 'github.delete_*': 'deny', 'synthetic.*': 'ask' }, tools: async () => [] });
   const files = ['/servers/github/searchCode.ts', '/servers/github/getMe.ts', '/servers/github/listIssues.ts'];
   await guard.authorize(files, undefined);
   const authorizeSamples = [];

@@ -1,10 +1,8 @@
 // Which tools a script may call, decided after it is bundled and before it runs: the SDK files in
 // its bundle name them (the manifest), runbyte.json's policy allows, denies or asks for each.
 
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseLock } from '../codegen/lock.js';
 import type { PolicyDecision } from '../config/types.js';
+import type { LockFile } from '../emit/lock.js';
 import type { Authorization } from '../exec/index.js';
 
 import type { ToolSpec } from '../shared/tool-spec.js';
@@ -29,8 +27,8 @@ export interface ApprovalRecord {
 }
 
 export interface GuardOptions {
-  /** The SDK folder: its lock says which tool each file calls. */
-  outDir: string;
+  /** The SDK's lock: which tool each file calls. */
+  lock: LockFile;
   policy?: Record<string, PolicyDecision>;
   /** The server's tools as last listed, for their annotations. */
   tools: (server: string) => Promise<ToolSpec[]>;
@@ -44,7 +42,7 @@ interface ToolRef {
 
 export class Guard {
   private readonly policy: Policy;
-  private sdk?: { stamp: string; files: Map<string, ToolRef> };
+  private sdk?: { version: string; files: Map<string, ToolRef> };
 
   constructor(private readonly options: GuardOptions) {
     this.policy = new Policy(options.policy);
@@ -100,19 +98,15 @@ export class Guard {
     return tools.find((tool) => tool.name === ref.tool)?.annotations?.destructiveHint === true;
   }
 
-  /** The lock's tool files by virtual path, read again whenever the lock changes on disk. */
+  /** The lock's tool files by virtual path, made again whenever the lock changes on disk. */
   private async sdkFiles(): Promise<Map<string, ToolRef>> {
-    const path = join(this.options.outDir, 'runbyte.lock.json');
-    const info = await stat(path).catch(() => undefined);
-    const stamp = info ? `${info.mtimeMs}:${info.size}` : 'none';
-    if (this.sdk?.stamp === stamp) return this.sdk.files;
+    const lock = await this.options.lock.current();
+    if (this.sdk?.version === lock.version) return this.sdk.files;
     const files = new Map<string, ToolRef>();
-    if (info) {
-      for (const summary of parseLock(await readFile(path, 'utf8'))) {
-        for (const tool of summary.tools) files.set(`/${tool.file}`, { server: summary.server, tool: tool.name });
-      }
+    for (const summary of lock.servers) {
+      for (const tool of summary.tools) files.set(`/${tool.file}`, { server: summary.server, tool: tool.name });
     }
-    this.sdk = { stamp, files };
+    this.sdk = { version: lock.version, files };
     return files;
   }
 }

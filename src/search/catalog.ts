@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { ServerSummary } from '../codegen/lock.js';
 import { camelCase } from '../codegen/naming.js';
-import { isObject } from '../shared/values.js';
+import type { LockFile } from '../emit/lock.js';
 import { describeToolFile, readInside } from '../vfs/index.js';
 import { buildIndex, searchIndex, terms, type SearchIndex, type ToolDoc } from './rank.js';
 
@@ -21,7 +20,6 @@ export interface SearchRequest {
 
 export const MAX_LIMIT = 50;
 const DEFAULT_LIMIT: Record<Detail, number> = { name: 20, summary: 5, full: 3 };
-const LOCK = 'runbyte.lock.json';
 
 /** A request the agent can correct (an unknown server, a query with no words): said in one sentence. */
 export class SearchError extends Error {
@@ -52,8 +50,11 @@ export class ToolCatalog {
   private built?: { key: string; value: Promise<Built> };
   /** By file and hash: what a tool's file said, kept across rebuilds. */
   private readonly files = new Map<string, Entry>();
+  private readonly generatedDir: string;
 
-  constructor(private readonly generatedDir: string) {}
+  constructor(private readonly lock: LockFile) {
+    this.generatedDir = lock.outDir;
+  }
 
   /** The ranked tools as the agent reads them (README.md, "The four tools": search_tools). */
   async search(request: SearchRequest): Promise<string> {
@@ -88,12 +89,10 @@ export class ToolCatalog {
 
   /** The index for the lock as it is now: built once per version of the lock. */
   private async current(): Promise<Built> {
-    const key = await stat(join(this.generatedDir, LOCK)).then(
-      (info) => `${info.ino}:${info.size}:${info.mtimeMs}`,
-      () => 'none',
-    );
+    const lock = await this.lock.current();
+    const key = lock.version;
     if (this.built?.key !== key) {
-      const value = this.build();
+      const value = this.build(lockEntries(lock.servers));
       this.built = { key, value };
       // A failed build is not kept: the next search tries again.
       value.catch(() => {
@@ -103,11 +102,7 @@ export class ToolCatalog {
     return this.built.value;
   }
 
-  private async build(): Promise<Built> {
-    // No lock, or one that does not parse (a hand edit, a write in progress elsewhere): no tools yet.
-    const listed = await this.read(LOCK)
-      .then(lockEntries)
-      .catch((): LockedTool[] => []);
+  private async build(listed: LockedTool[]): Promise<Built> {
     const entries = await mapLimited(listed, 32, async (tool) => {
       const cacheKey = `${tool.file}\0${tool.hash}`;
       const cached = tool.hash === 'unknown' ? undefined : this.files.get(cacheKey);
@@ -154,21 +149,13 @@ interface LockedTool {
   hash: string;
 }
 
-/** The tools a lock lists; what does not look like a lock entry is skipped (the lock is ours, but a hand edit is possible). */
-function lockEntries(text: string): LockedTool[] {
-  const lock: unknown = JSON.parse(text);
-  const found: LockedTool[] = [];
-  if (!isObject(lock) || !isObject(lock.servers)) return found;
-  for (const [server, entry] of Object.entries(lock.servers)) {
-    if (!isObject(entry) || !isObject(entry.tools)) continue;
-    for (const [name, tool] of Object.entries(entry.tools)) {
-      if (!isObject(tool) || typeof tool.file !== 'string' || typeof tool.function !== 'string') continue;
-      // Only the SDK's own tool files: a lock that names another path is not followed.
-      if (!/^servers\/[A-Za-z][\w-]*\/[\w$]+\.ts$/.test(tool.file)) continue;
-      found.push({ server, name, fn: tool.function, file: tool.file, hash: typeof tool.hash === 'string' ? tool.hash : 'unknown' });
-    }
-  }
-  return found;
+/** The tools of the lock's servers whose files are the SDK's own: a lock that names another path is not followed. */
+function lockEntries(servers: ServerSummary[]): LockedTool[] {
+  return servers.flatMap(({ server, tools }) =>
+    tools
+      .filter((tool) => /^servers\/[A-Za-z][\w-]*\/[\w$]+\.ts$/.test(tool.file))
+      .map((tool) => ({ server, name: tool.name, fn: tool.function, file: tool.file, hash: tool.hash })),
+  );
 }
 
 /**

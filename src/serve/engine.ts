@@ -12,6 +12,7 @@ import { debug, log } from '../shared/log.js';
 import type { VfsRoots } from '../vfs/roots.js';
 import { LiveSdk } from '../watch/index.js';
 import { type AuditCall, AuditLog, type AuditRecord } from '../audit/index.js';
+import { LockFile } from '../emit/lock.js';
 import { type ApprovalRecord, type Approver, Guard, Pins } from '../policy/index.js';
 import { shortHash } from '../shared/json.js';
 import type { ToolCallResult } from '../shared/tool-spec.js';
@@ -164,10 +165,12 @@ export class Engine {
     private readonly shapes: ShapeStore | undefined,
   ) {
     this.roots = executorRoots(config);
-    this.guard = new Guard({ outDir: config.outDir, policy: config.policy, tools: (server) => hub.knownTools(server) });
+    // One reader of the lock for both: it is read and parsed once per version.
+    const lock = new LockFile(config.outDir);
+    this.guard = new Guard({ lock, policy: config.policy, tools: (server) => hub.knownTools(server) });
     this.audit = config.audit ? new AuditLog(config.audit) : undefined;
     if (pins) hub.onToolsChanged((server) => void this.repin(server));
-    this.catalog = new ToolCatalog(config.outDir);
+    this.catalog = new ToolCatalog(lock);
     hub.onClientRequest((server, request, signal) => this.forward(server, request, signal));
     hub.onLog((log) => this.deliverLog(log));
   }

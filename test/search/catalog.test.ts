@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSdk } from '../../src/codegen/index.js';
 import { applySdk, diffSdk } from '../../src/emit/files.js';
+import { LockFile } from '../../src/emit/lock.js';
 import { ToolCatalog } from '../../src/search/index.js';
 import type { ServerTools } from '../../src/shared/tool-spec.js';
 
@@ -27,7 +28,7 @@ describe('ToolCatalog', () => {
   it('follows the lock: a regenerated SDK is searched as it now is', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbyte-catalog-'));
     dirs.push(dir);
-    const catalog = new ToolCatalog(dir);
+    const catalog = new ToolCatalog(new LockFile(dir));
     expect(await catalog.search({ query: 'weather' })).toMatch(/^no tool matches/);
 
     await write(dir, [{ server: 'sky', tools: [tool('get_forecast', 'Weather forecast for a city.')] }]);
@@ -42,7 +43,7 @@ describe('ToolCatalog', () => {
   it('reads a lock that does not parse as no tools, and one that names other paths without following them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbyte-catalog-'));
     dirs.push(dir);
-    const catalog = new ToolCatalog(dir);
+    const catalog = new ToolCatalog(new LockFile(dir));
     writeFileSync(join(dir, 'runbyte.lock.json'), '{ not json');
     expect(await catalog.search({ query: 'weather' })).toMatch(/^no tool matches/);
     writeFileSync(join(dir, 'secret.ts'), '/** Weather secrets */\nexport function x() {}\n');
