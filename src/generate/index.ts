@@ -53,8 +53,9 @@ export interface GenerateReport {
   diff: SdkDiff;
   failures: ServerFailure[];
   /**
-   * The tools of the servers listed now that differ from the SDK on disk (its lock and files): new,
-   * changed (and in what) or removed. A server the lock does not know has only new tools.
+   * With `check`: the tools of the servers listed now that differ from the SDK on disk (its lock and
+   * files): new, changed (and in what) or removed. A server the lock does not know has only new
+   * tools. Empty when the SDK was written.
    */
   drift: ToolDrift[];
   /** Every file of the SDK as generated now (written, or with `check` only compared). */
@@ -123,7 +124,8 @@ export async function generateWith(
   }
   files.push(...codegen.generateRoot([...summaries.values()], GENERATOR));
   const drift: ToolDrift[] = [];
-  for (const name of regenerated) {
+  // Only a check compares tool by tool (it re-reads the changed servers' files): a write has no use for it.
+  for (const name of options.check ? regenerated : []) {
     const live = summaries.get(name)!;
     const reviewed = locked.get(name);
     if (reviewed?.toolsHash === live.toolsHash) continue;
