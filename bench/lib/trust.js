@@ -62,7 +62,7 @@ export async function benchTrust({ rounds = 1 } = {}) {
   ];
   for (const file of generateRoot(summaries, 'bench')) if (file.path === 'runbyte.lock.json') writeFileSync(join(sdk, file.path), file.text);
   const { LockFile } = await dist('emit/lock.js');
-  const guard = new Guard({ lock: new LockFile(sdk), policy: { 'github.delete_*': 'deny', 'synthetic.*': 'ask' }, tools: async () => [] });
+  const guard = new Guard({ lock: new LockFile(sdk), policy: { 'github.delete_*': 'deny', 'synthetic.*': 'ask' }, tool: async () => undefined });
   const files = ['/servers/github/searchCode.ts', '/servers/github/getMe.ts', '/servers/github/listIssues.ts'];
   await guard.authorize(files, undefined);
   const authorizeSamples = [];

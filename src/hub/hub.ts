@@ -26,7 +26,8 @@ export class Hub {
   private readonly logListeners = new Set<(event: LogEvent) => void>();
   private readonly connectionOptions: ConnectionOptions;
   private readonly checks = new ResultChecks();
-  private readonly listings = new Map<string, ToolSpec[]>();
+  /** Each server's latest listing, by tool name. */
+  private readonly listings = new Map<string, Map<string, ToolSpec>>();
   private closing?: Promise<void>;
   private clientRequests?: ClientRequestHandler;
 
@@ -72,13 +73,17 @@ export class Hub {
   async listTools(server: string): Promise<ToolSpec[]> {
     const tools = await this.connection(server, 'SERVER_FAILED').listTools();
     this.checks.listed(server, tools);
-    this.listings.set(server, tools);
+    this.listings.set(server, new Map(tools.map((tool) => [tool.name, tool])));
     return tools;
   }
 
-  /** The server's tools as its latest listing gave them; listed now when it has none yet. */
-  async knownTools(server: string): Promise<ToolSpec[]> {
-    return this.listings.get(server) ?? this.listTools(server);
+  /**
+   * One tool as the server's latest listing gave it (the server is listed now when it has not
+   * been yet); undefined when that listing has no such tool.
+   */
+  async knownTool(server: string, tool: string): Promise<ToolSpec | undefined> {
+    if (!this.listings.has(server)) await this.listTools(server);
+    return this.listings.get(server)?.get(tool);
   }
 
   /**

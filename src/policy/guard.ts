@@ -30,8 +30,8 @@ export interface GuardOptions {
   /** The SDK's lock: which tool each file calls. */
   lock: LockFile;
   policy?: Record<string, PolicyDecision>;
-  /** The server's tools as last listed, for their annotations. */
-  tools: (server: string) => Promise<ToolSpec[]>;
+  /** A tool as its server last listed it, for its annotations. */
+  tool: (server: string, tool: string) => Promise<ToolSpec | undefined>;
 }
 
 /** A tool file's tool. */
@@ -94,8 +94,8 @@ export class Guard {
 
   /** A server's tool marked `destructiveHint: true` in its latest listing; a server that cannot be listed counts as not. */
   private async isDestructive(ref: ToolRef): Promise<boolean> {
-    const tools = await this.options.tools(ref.server).catch(() => []);
-    return tools.find((tool) => tool.name === ref.tool)?.annotations?.destructiveHint === true;
+    const tool = await this.options.tool(ref.server, ref.tool).catch(() => undefined);
+    return tool?.annotations?.destructiveHint === true;
   }
 
   /** The lock's tool files by virtual path, made again whenever the lock changes on disk. */

@@ -167,7 +167,7 @@ export class Engine {
     this.roots = executorRoots(config);
     // One reader of the lock for both: it is read and parsed once per version.
     const lock = new LockFile(config.outDir);
-    this.guard = new Guard({ lock, policy: config.policy, tools: (server) => hub.knownTools(server) });
+    this.guard = new Guard({ lock, policy: config.policy, tool: (server, tool) => hub.knownTool(server, tool) });
     this.audit = config.audit ? new AuditLog(config.audit) : undefined;
     if (pins) hub.onToolsChanged((server) => void this.repin(server));
     this.catalog = new ToolCatalog(lock);
@@ -450,7 +450,7 @@ function elicitApprover(client: RunClient | undefined): Approver {
  */
 async function observeShape(hub: Hub, shapes: ShapeStore, server: string, tool: string, result: ToolCallResult): Promise<void> {
   try {
-    const spec = (await hub.knownTools(server)).find((candidate) => candidate.name === tool);
+    const spec = await hub.knownTool(server, tool);
     if (!spec || spec.outputSchema !== undefined) return;
     const toolValue = await loadToolValue();
     shapes.observe(server, tool, toolValue(server, tool, result));
