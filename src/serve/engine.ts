@@ -315,11 +315,14 @@ export class Engine {
   /**
    * Type-checks and bundles a script that imports every server, in the background and in every
    * compiler: the first agent's execution then finds the whole SDK parsed and every stage warm.
-   * Builds search_tools' index too (reading every tool file: ~0.2 s for 1,117 tools).
+   * Builds search_tools' index too (reading every tool file: ~0.2 s for 1,117 tools), and loads
+   * the result rule shape recording uses (TypeScript transpiles it: ~0.2 s of this thread, which
+   * would otherwise stall every session at the first result of an untyped tool).
    */
   prime(): void {
     void this.executor.prime("import * as servers from './servers';\nreturn Object.keys(servers).length;").catch(() => undefined);
     void this.catalog.warm().catch(() => undefined);
+    if (this.shapes) void loadToolValue().catch(() => undefined);
   }
 
   /**
