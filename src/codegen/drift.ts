@@ -3,6 +3,7 @@
 
 import { compareStrings } from '../shared/values.js';
 import type { ServerSummary } from './lock.js';
+import { functionDocLines } from './tool-doc.js';
 
 /**
  * How every result type runbyte supplies for a tool without an outputSchema (learned from results,
@@ -126,12 +127,11 @@ function declarations(text: string): Map<string, string> {
   return found;
 }
 
-/** The lines of a block's JSDoc (one-line or not), without their `*`: its text, and its `@` tag lines. */
+/** A function block's JSDoc: its text, and its `@` tag lines. */
 function jsDocLines(block: string): { text: string; tags: string } {
-  const comment = /\/\*\*([\s\S]*?)\*\//.exec(block)?.[1] ?? '';
-  const lines = comment.split('\n').map((line) => line.replace(/^\s*\* ?/, '').trim());
+  const lines = functionDocLines(block);
   return {
-    text: lines.filter((line) => line !== '' && !line.startsWith('@')).join('\n'),
+    text: lines.filter((line) => !line.startsWith('@')).join('\n'),
     tags: lines.filter((line) => line.startsWith('@')).join('\n'),
   };
 }

@@ -1,5 +1,6 @@
 import type { ServerSummary } from '../codegen/lock.js';
 import { camelCase } from '../codegen/naming.js';
+import { functionDocLines } from '../codegen/tool-doc.js';
 import type { LockFile } from '../emit/lock.js';
 import { describeToolFile, readInside } from '../vfs/index.js';
 import { buildIndex, searchIndex, terms, type SearchIndex, type ToolDoc } from './rank.js';
@@ -163,11 +164,7 @@ function lockEntries(servers: ServerSummary[]): LockedTool[] {
  * `@title` tag) and the property names of its `...Args` type, at every depth.
  */
 export function toolDoc(server: string, tool: string, fn: string, text: string): ToolDoc {
-  const at = text.search(/^export (?:async )?function /m);
-  const start = at < 0 ? -1 : text.lastIndexOf('/**', at);
-  const end = start < 0 ? -1 : text.indexOf('*/', start);
-  const doc = end < 0 || text.slice(end + 2, at).trim() !== '' ? [] : text.slice(start + 3, end).split('\n');
-  const lines = doc.map((line) => line.replace(/^\s*\*\s?/, '').trim()).filter(Boolean);
+  const lines = functionDocLines(text);
   const tags = lines.filter((line) => line.startsWith('@')).join(' ');
   const title = /@title (.*)$/.exec(tags)?.[1] ?? '';
   const description = lines.filter((line) => !line.startsWith('@')).join(' ');

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { functionDocLines } from '../codegen/tool-doc.js';
 import { JailError, listInside, readInside } from './jail.js';
 import { jailLocation, MODULES_DIR, modulePath, type JailLocation, type VfsRoots } from './roots.js';
 import { compareStrings } from '../shared/values.js';
@@ -198,15 +199,7 @@ function listOrder(a: string, b: string, server = false): number {
 
 /** The first sentence of the JSDoc on a tool file's exported function, at most 100 characters. */
 export function describeToolFile(text: string): string {
-  const fn = text.search(/^export (?:async )?function /m);
-  const start = fn < 0 ? -1 : text.lastIndexOf('/**', fn);
-  const end = start < 0 ? -1 : text.indexOf('*/', start);
-  if (end < 0 || text.slice(end + 2, fn).trim() !== '') return '';
-  const first = text
-    .slice(start + 3, end)
-    .split('\n')
-    .map((line) => line.replace(/^\s*\*\s?/, '').trim())
-    .find((line) => line && !line.startsWith('@'));
+  const first = functionDocLines(text).find((line) => !line.startsWith('@'));
   if (!first) return '';
   // One sentence is enough to pick a file; the whole description is one read_file away.
   const sentence = /^(.+?[.!?])(?:\s|$)/.exec(first)?.[1] ?? first;
