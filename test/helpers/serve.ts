@@ -73,6 +73,13 @@ export async function serveHttp(cwd: string, args: string[] = [], env: NodeJS.Pr
   };
 }
 
+/** The text of an execute_code answer, its blocks joined, without the last one naming the tools the script could call. */
+export async function executeText(client: Client, code: string): Promise<string> {
+  return texts(await client.callTool({ name: 'execute_code', arguments: { code } }))
+    .filter((text) => !text.startsWith('tools: '))
+    .join('\n');
+}
+
 /** The text blocks of a tools/call result. */
 export function texts(result: unknown): string[] {
   return ((result as { content: { type: string; text?: string }[] }).content ?? []).map((block) => block.text ?? '');

@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, isolatedEnv, reference, tempProject } from '../helpers/cli.js';
-import { serveHttp, texts, type HttpServe } from '../helpers/serve.js';
+import { executeText, serveHttp, type HttpServe } from '../helpers/serve.js';
 
 /** `runbyte serve` over stdio, in front of server-everything, driven by `client`. */
 async function serveWith(client: Client): Promise<Client> {
@@ -16,12 +16,7 @@ async function serveWith(client: Client): Promise<Client> {
   return client;
 }
 
-async function run(client: Client, code: string): Promise<string> {
-  const result = await client.callTool({ name: 'execute_code', arguments: { code } });
-  return texts(result)
-    .filter((text) => !text.startsWith('tools: '))
-    .join('\n');
-}
+const run = executeText;
 
 const CALLS = `
 import { getRootsList, triggerElicitationRequest, triggerSamplingRequest } from './servers/everything';

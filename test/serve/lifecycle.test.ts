@@ -5,7 +5,7 @@ import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/cl
 import { LoggingMessageNotificationSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempProject } from '../helpers/cli.js';
-import { serveHttp, serveStdio, texts, type HttpServe, type Served } from '../helpers/serve.js';
+import { executeText, serveHttp, serveStdio, texts, type HttpServe, type Served } from '../helpers/serve.js';
 import { FIXTURE_SERVERS } from '../helpers/servers.js';
 
 // The whole life of an execute_code request through a real serve and the SDK client: a cancel that
@@ -27,12 +27,7 @@ async function cancelAfter(client: Client, code: string, afterMs: number): Promi
   await expect(call).rejects.toThrow();
 }
 
-/** The text of execute_code's answer, without the line naming the tools the script could call. */
-async function execute(client: Client, code: string): Promise<string> {
-  return texts(await client.callTool({ name: 'execute_code', arguments: { code } }))
-    .filter((text) => !text.startsWith('tools: '))
-    .join('\n');
-}
+const execute = executeText;
 
 async function cancelledDownstream(client: Client): Promise<{ tool: string }[]> {
   return JSON.parse(await execute(client, "import { cancelled } from './servers/chatty';\nreturn await cancelled({});")) as { tool: string }[];
