@@ -250,7 +250,7 @@ export class Engine {
     const pins = locked ? new Pins() : undefined;
     const shapes = config.shapesDir ? new ShapeStore(config.shapesDir) : undefined;
     const executor = createExecutor(config, hub, pins, (server, tool, result) => {
-      if (shapes && !result.isError) void observeShape(hub, shapes, server, tool, result);
+      if (shapes && !result.isError) shapes.observeLater(server, tool, untypedValue(hub, server, tool, result));
     });
     // Locked: the reviewed SDK is served as it is, and compared with the live tools.
     const regenerate = locked ? 'never' : options.regenerate;
@@ -447,17 +447,13 @@ function elicitApprover(client: RunClient | undefined): Approver {
 }
 
 /**
- * Records the shape of a successful result of a tool without an outputSchema (README.md, "Learned
- * result types"): the value as code sees it, by the SDK's one result rule. Off the call's path;
- * never fails it.
+ * The value of a successful result of a tool without an outputSchema, whose shape is recorded
+ * (README.md, "Learned result types"): the value as code sees it, by the SDK's one result rule.
+ * Undefined for a tool that declares its output. Off the call's path; never fails it.
  */
-async function observeShape(hub: Hub, shapes: ShapeStore, server: string, tool: string, result: ToolCallResult): Promise<void> {
-  try {
-    const spec = await hub.knownTool(server, tool);
-    if (!spec || spec.outputSchema !== undefined) return;
-    const toolValue = await loadToolValue();
-    shapes.observe(server, tool, toolValue(server, tool, result));
-  } catch (error) {
-    debug(`server "${server}": the shape of a result of tool "${tool}" was not recorded: ${messageOf(error)}`);
-  }
+async function untypedValue(hub: Hub, server: string, tool: string, result: ToolCallResult): Promise<{ value: unknown } | undefined> {
+  const spec = await hub.knownTool(server, tool);
+  if (!spec || spec.outputSchema !== undefined) return undefined;
+  const toolValue = await loadToolValue();
+  return { value: toolValue(server, tool, result) };
 }

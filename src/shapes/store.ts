@@ -5,7 +5,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../shared/errors.js';
 import { stableStringify } from '../shared/json.js';
-import { log } from '../shared/log.js';
+import { debug, log } from '../shared/log.js';
 import { isObject } from '../shared/values.js';
 import { absorb, bounded, merge, type Shape } from './shape.js';
 
@@ -28,6 +28,8 @@ export class ShapeStore {
   private pending = new Map<string, Map<string, Shape>>();
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
+  /** Values still being worked out (observeLater): flush() waits for them. */
+  private coming = new Set<Promise<void>>();
 
   constructor(readonly dir: string) {}
 
@@ -41,8 +43,25 @@ export class ShapeStore {
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
   }
 
+  /**
+   * Records the shape of a value that is still being worked out (undefined: nothing to record).
+   * A flush() called meanwhile waits for it, so a process that ends right after its last call
+   * still writes that call's shape.
+   */
+  observeLater(server: string, tool: string, value: Promise<{ value: unknown } | undefined>): void {
+    const done = value.then(
+      (found) => {
+        if (found) this.observe(server, tool, found.value);
+      },
+      (error: unknown) => debug(`shape of a result of tool "${tool}" of server "${server}" not recorded: ${messageOf(error)}`),
+    );
+    this.coming.add(done);
+    void done.finally(() => this.coming.delete(done));
+  }
+
   /** Writes what was recorded; resolves when it is on disk (failures are logged, never thrown). */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    await Promise.all(this.coming);
     clearTimeout(this.timer);
     this.timer = undefined;
     const pending = this.pending;
