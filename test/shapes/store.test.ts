@@ -19,7 +19,11 @@ describe('ShapeStore', () => {
   it('flush() waits for a value still being worked out, and writes its shape', async () => {
     const shapes = store();
     shapes.observe('orders', 'list', [{ id: 1 }]);
-    shapes.observeLater('orders', 'get', sleep(200).then(() => ({ value: { id: 1, total: 'pending' } })));
+    shapes.observeLater(
+      'orders',
+      'get',
+      sleep(200).then(() => ({ value: { id: 1, total: 'pending' } })),
+    );
     await shapes.flush();
     const tools = recorded(shapes, 'orders');
     expect(Object.keys(tools).sort()).toEqual(['get', 'list']);
