@@ -49,12 +49,11 @@ export class ShapeStore {
    * still writes that call's shape.
    */
   observeLater(server: string, tool: string, value: Promise<{ value: unknown } | undefined>): void {
-    const done = value.then(
-      (found) => {
+    const done = value
+      .then((found) => {
         if (found) this.observe(server, tool, found.value);
-      },
-      (error: unknown) => debug(`shape of a result of tool "${tool}" of server "${server}" not recorded: ${messageOf(error)}`),
-    );
+      })
+      .catch((error: unknown) => debug(`shape of a result of tool "${tool}" of server "${server}" not recorded: ${messageOf(error)}`));
     this.coming.add(done);
     void done.finally(() => this.coming.delete(done));
   }
